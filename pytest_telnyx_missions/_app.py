@@ -1,0 +1,258 @@
+"""The WSGI app: one request pipeline for every route.
+
+route -> auth -> faults -> path params -> body -> validation -> handler -> journal. A route is a
+row in the table (``_routes.OPERATIONS``) plus a small handler; nothing here knows about runs.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+import math
+import re
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from ._errors import (
+    BODY_PARSE_ERROR,
+    ApiError,
+    json_invalid_error,
+    missing_error,
+    pydantic_errors,
+    telnyx_error,
+    validation_error,
+)
+from ._journal import Journal, RecordedRequest
+from ._state import Store
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+_UUID = TypeAdapter(UUID)
+_PARAM = re.compile(r"\{(\w+)\}")
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: validated input and the store, already locked."""
+
+    store: Store
+    path: Mapping[str, str]
+    body: BaseModel | None
+    sent: Mapping[str, Any]
+    """The JSON object exactly as the client sent it (empty when there was none)."""
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of the route table."""
+
+    name: str
+    method: str
+    path: str
+    handler: Handler
+    success_status: int = 200
+    body: type[BaseModel] | None = None
+    body_required: bool = False
+    uuid_params: frozenset[str] = frozenset({"mission_id", "run_id"})
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path).replace(r"\{", "{").replace(r"\}", "}"))
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline decided to answer; the server turns it into bytes on the wire."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class App:
+    """Routes, validates, dispatches and records; serves ``/v2/ai/missions/...`` and ``/ai/...``."""
+
+    def __init__(
+        self,
+        operations: Sequence[Operation],
+        store: Store,
+        journal: Journal,
+        *,
+        authorize: Callable[[str | None], bool],
+    ) -> None:
+        # Fixed segments before parameters, so /ai/missions/runs never reads as a mission id.
+        self._operations = sorted(operations, key=lambda op: op.path.count("{"))
+        self._store = store
+        self._journal = journal
+        self._authorize = authorize
+        self.lock: threading.RLock = store.lock
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request. Never raises: an error inside the fake becomes a 500 and is recorded."""
+        exchange = _Exchange()
+        try:
+            operation, call = self._prepare(request, exchange)
+            with self.lock:  # the journal's order is the order changes were applied
+                outcome = Outcome(operation.success_status, operation.handler(call))
+                return self._finish(request, exchange, outcome)
+        except ApiError as error:
+            outcome = Outcome(error.status, error.body, error.headers)
+        except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
+            exchange.internal_error = traceback.format_exc()
+            error = telnyx_error(500)
+            outcome = Outcome(error.status, error.body)
+        return self._finish(request, exchange, outcome)
+
+    def _prepare(self, request: Request, exchange: _Exchange) -> tuple[Operation, Call]:
+        operation, params = self._route(request.method, request.path)
+        exchange.operation, exchange.params = operation, params
+        if not self._authorize(request.headers.get("authorization")):
+            raise telnyx_error(401)
+        errors: list[dict[str, Any]] = []
+        for name in operation.uuid_params & params.keys():
+            try:
+                params[name] = str(_UUID.validate_python(params[name]))
+            except ValidationError as exc:
+                errors.extend(pydantic_errors(exc, ("path", name)))
+        body: BaseModel | None = None
+        sent: Any = None
+        if operation.body is not None:
+            sent = _parse_body(request)
+            if not isinstance(sent, bytes):
+                exchange.sent = sent
+            body, body_errors = _validate_body(operation, sent)
+            errors.extend(body_errors)
+        if errors:
+            raise validation_error(errors)
+        return operation, Call(self._store, params, body, sent if isinstance(sent, dict) else {})
+
+    def _finish(self, request: Request, exchange: _Exchange, outcome: Outcome) -> Response:
+        self._journal.record(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                operation=exchange.operation.name if exchange.operation else None,
+                path_params=exchange.params,
+                query={key: request.args.getlist(key) for key in request.args},
+                headers={key.lower(): value for key, value in request.headers.items()},
+                body=request.get_data(cache=True),
+                json=exchange.sent,
+                status_code=outcome.status,
+                response=outcome.body,
+                time=datetime.now(timezone.utc),
+                internal_error=exchange.internal_error,
+                response_headers=outcome.headers,
+            )
+        )
+        return to_response(outcome)
+
+    def _route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        if path == "/v2" or path.startswith("/v2/"):
+            path = path[3:]
+        allowed: list[str] = []
+        for operation in self._operations:
+            match = operation.pattern.match(path)
+            if match is None:
+                continue
+            if operation.method == method:
+                return operation, match.groupdict()
+            allowed.append(operation.method)
+        if allowed:
+            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": ", ".join(allowed)})
+        raise telnyx_error(
+            404,
+            f"The fake has no route for {method} {path}.",
+            headers={"x-should-retry": "false"},
+        )
+
+
+@dataclass
+class _Exchange:
+    """What the pipeline learnt about a request so far, for the journal whatever the outcome."""
+
+    operation: Operation | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    sent: Any = None
+    internal_error: str | None = None
+
+
+def _validate_body(operation: Operation, sent: Any) -> tuple[BaseModel | None, list[dict[str, Any]]]:
+    assert operation.body is not None
+    if sent is None:
+        return None, [missing_error(("body",))] if operation.body_required else []
+    try:
+        return operation.body.model_validate(sent, from_attributes=True), []
+    except ValidationError as exc:
+        return None, pydantic_errors(exc, ("body",))
+
+
+def _parse_body(request: Request) -> Any:
+    """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return None
+    try:
+        if _is_json(request.headers.get("content-type")):
+            return json.loads(raw)
+        raw.decode("utf-8")  # FastAPI would crash with a 500 here; the fake answers the 400.
+        return raw
+    except json.JSONDecodeError as exc:
+        raise validation_error([json_invalid_error(exc)]) from exc
+    except Exception as exc:  # noqa: BLE001 - FastAPI answers every other parse failure with 400
+        raise ApiError(400, BODY_PARSE_ERROR) from exc
+
+
+@lru_cache(maxsize=64)
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def to_response(outcome: Outcome) -> Response:
+    headers = dict(outcome.headers)
+    if outcome.status in _NO_BODY_STATUSES or outcome.body is None:
+        return Response(b"", outcome.status, headers)
+    return Response(dump_json(outcome.body), outcome.status, headers, content_type="application/json")
+
+
+def dump_json(body: Any) -> bytes:
+    """Compact UTF-8 JSON as Starlette writes it; non-finite numbers become null, not invalid JSON."""
+    try:
+        text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(_finite(body), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,113 @@
+"""Deterministic, realistic seed data made by faker from a seed.
+
+Timestamps are drawn from a fixed window in the past (not from "now"), so the same seed gives the
+same data in every test and on every day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from faker import Faker
+
+from ._models import TERMINAL_RUN_STATUSES, Mission, MissionRun, RunStatusName
+from ._state import Snapshot
+
+_WINDOW_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+_WINDOW_END = datetime(2025, 12, 31, tzinfo=timezone.utc)
+# The first run is "running" so that the most common test (report progress, then finish) works on
+# runs[0]; the rest cycle through every status.
+_STATUS_CYCLE: tuple[RunStatusName, ...] = (
+    "running",
+    "pending",
+    "succeeded",
+    "failed",
+    "paused",
+    "running",
+    "cancelled",
+)
+_TASKS = (
+    "Reconcile last month's invoices",
+    "Call back customers with open tickets",
+    "Summarise the support inbox",
+    "Book follow-up appointments",
+    "Verify phone numbers for the new campaign",
+    "Draft replies to billing questions",
+)
+_MODELS = ("openai/gpt-4o", "anthropic/claude-sonnet-4", "meta-llama/Llama-3.3-70B-Instruct")
+
+
+class Seeder:
+    """Builds and caches snapshots; one faker instance, re-seeded for every new snapshot."""
+
+    def __init__(self) -> None:
+        self._faker: Faker | None = None
+        self._cache: dict[tuple[int, int, int], Snapshot] = {}
+
+    def snapshot(self, *, seed: int, runs: int, missions: int) -> Snapshot:
+        key = (seed, runs, missions)
+        cached = self._cache.get(key)
+        if cached is None:
+            if self._faker is None:
+                self._faker = Faker()
+            self._faker.seed_instance(seed)
+            cached = self._cache[key] = _build(self._faker, runs=runs, missions=missions)
+        return cached
+
+
+def _build(fake: Faker, *, runs: int, missions: int) -> Snapshot:
+    made_missions = tuple(_mission(fake) for _ in range(max(missions, 1 if runs else 0)))
+    made_runs = tuple(
+        _run(fake, made_missions[i % len(made_missions)], _STATUS_CYCLE[i % len(_STATUS_CYCLE)])
+        for i in range(runs)
+    )
+    return Snapshot(missions=made_missions, runs=made_runs)
+
+
+def _moment(fake: Faker, start: datetime = _WINDOW_START) -> datetime:
+    return fake.date_time_between(start_date=start, end_date=_WINDOW_END, tzinfo=timezone.utc)
+
+
+def _mission(fake: Faker) -> Mission:
+    created = _moment(fake)
+    return Mission(
+        mission_id=fake.uuid4(),
+        name=f"{fake.catch_phrase()} mission",
+        execution_mode="external",
+        created_at=created,
+        updated_at=created,
+        description=fake.sentence(nb_words=10),
+        model=fake.random_element(_MODELS),
+        instructions=fake.paragraph(nb_sentences=2),
+        metadata={"team": fake.job(), "owner": fake.email()},
+    )
+
+
+def _run(fake: Faker, mission: Mission, status: RunStatusName) -> MissionRun:
+    started = _moment(fake, mission.created_at)
+    finished = started + timedelta(minutes=fake.random_int(1, 240))
+    terminal = status in TERMINAL_RUN_STATUSES
+    fields: dict[str, Any] = {}
+    if status == "succeeded":
+        fields["result_summary"] = fake.sentence(nb_words=8)
+        fields["result_payload"] = {
+            "records_processed": fake.random_int(1, 500),
+            "report_url": fake.url(),
+        }
+    elif status == "failed":
+        fields["result_summary"] = "Stopped after an unrecoverable error."
+        fields["error"] = f"{fake.random_element(('Timeout', 'HTTP 502', 'Quota exceeded'))}: " + (
+            fake.sentence(nb_words=6)
+        )
+    return MissionRun(
+        run_id=fake.uuid4(),
+        mission_id=mission.mission_id,
+        status=status,
+        input={"task": fake.random_element(_TASKS), "customer": fake.company(), "priority": fake.random_int(1, 5)},
+        started_at=started,
+        finished_at=finished if terminal else None,
+        metadata={"agent": fake.user_name(), "attempt": 1},
+        updated_at=finished if terminal else started + timedelta(seconds=fake.random_int(1, 600)),
+        **fields,
+    )

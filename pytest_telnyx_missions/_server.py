@@ -1,0 +1,219 @@
+"""The fake: store + journal + app, served over HTTP by a pytest-httpserver server."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from types import TracebackType
+from typing import Any
+
+from pytest_httpserver.httpserver import HTTPServerBase
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from ._app import App
+from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
+from ._models import Mission, MissionRun, RunStatusName
+from ._routes import OPERATIONS
+from ._seeding import Seeder
+from ._state import Store
+
+DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
+DEFAULT_SEED = 0
+DEFAULT_RUNS = 3
+DEFAULT_MISSIONS = 2
+
+
+class FakeMissions:
+    """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
+
+    >>> with FakeMissions(seed=7, runs=2) as fake:
+    ...     fake.base_url.endswith("/v2")
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        runs: int = DEFAULT_RUNS,
+        missions: int = DEFAULT_MISSIONS,
+        api_key: str = DEFAULT_API_KEY,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.api_key = api_key
+        self._lock = threading.RLock()
+        self._store = Store(self._lock)
+        self._journal = Journal(self._lock)
+        self._seeder = Seeder()
+        self._seeded_ids: tuple[str, ...] = ()
+        self._app = App(OPERATIONS, self._store, self._journal, authorize=_has_bearer_token)
+        self._server = _HTTPServer(self._app, host, port)
+        self.reset(seed=seed, runs=runs, missions=missions)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeMissions:
+        if not self._server.is_running():
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server.is_running():
+            self._server.stop()
+
+    def __enter__(self) -> FakeMissions:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def reset(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        runs: int = DEFAULT_RUNS,
+        missions: int = DEFAULT_MISSIONS,
+    ) -> None:
+        """Forget every change and recorded request; reload the seeded data for ``seed``."""
+        snapshot = self._seeder.snapshot(seed=seed, runs=runs, missions=missions)
+        with self._lock:
+            self._store.restore(snapshot)
+            self._journal.clear()
+            self._seeded_ids = tuple(run.run_id for run in snapshot.runs)
+
+    @property
+    def url(self) -> str:
+        """The server's root, e.g. ``http://127.0.0.1:41234`` (the fake also serves ``/ai/...``)."""
+        if not self._server.is_running():
+            raise RuntimeError("The fake is not running: call start() or use it as a context manager.")
+        return f"http://{self._server.format_host(self._server.host)}:{self._server.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What ``TELNYX_BASE_URL`` should be: :attr:`url` plus ``/v2``."""
+        return f"{self.url}/v2"
+
+    def wsgi_app(self) -> App:
+        """The WSGI application, for serving the fake in-process (no socket)."""
+        return self._app
+
+    # -- data ------------------------------------------------------------------------------
+    @property
+    def runs(self) -> list[MissionRun]:
+        """Every run, seeded ones first in seed order, then added ones; current state, copied."""
+        return [run.model_copy(deep=True) for run in self._store.runs_of()]
+
+    @property
+    def missions(self) -> list[Mission]:
+        with self._lock:
+            return [mission.model_copy(deep=True) for mission in self._store.missions.values()]
+
+    def get_run(self, run_id: str) -> MissionRun:
+        """The current state of a run (a copy: changing it changes nothing in the fake)."""
+        with self._lock:
+            run = self._store.runs.get(canonical_id(str(run_id)))
+            if run is None:
+                known = ", ".join(self._store.runs) or "none"
+                raise LookupError(f"The fake has no run {run_id!r}. Known runs: {known}.")
+            return run.model_copy(deep=True)
+
+    def add_run(
+        self,
+        *,
+        mission_id: str | None = None,
+        run_id: str | None = None,
+        status: RunStatusName = "running",
+        **fields: Any,
+    ) -> MissionRun:
+        """Add a run (and its mission, if ``mission_id`` is new) and return it.
+
+        Without ``mission_id`` the run joins the first mission (one is made if there is none).
+        """
+        with self._lock:
+            now = self._store.now()
+            if mission_id is None:
+                mission_id = next(iter(self._store.missions), None) or str(uuid.uuid4())
+            mission_id = canonical_id(mission_id)
+            if mission_id not in self._store.missions:
+                self._store.put_mission(
+                    Mission(mission_id=mission_id, name="Added mission", created_at=now, updated_at=now)
+                )
+            values: dict[str, Any] = {"input": {}, "started_at": now, "updated_at": now, **fields}
+            run = MissionRun(
+                run_id=canonical_id(run_id or str(uuid.uuid4())),
+                mission_id=mission_id,
+                status=status,
+                **values,
+            )
+            return self._store.put_run(run).model_copy(deep=True)
+
+    # -- journal ---------------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received since the last reset, in the order it was applied."""
+        return self._journal.entries
+
+    def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
+        """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones included."""
+        return self._journal.run_updates(run_id)
+
+    def _unhandled_problems(self) -> str:
+        """What the teardown check reports: requests the fake could not serve as asked, or ''."""
+        lines: list[str] = []
+        for entry in self.requests:
+            where = f"{entry.method} {entry.path}"
+            if entry.internal_error:
+                lines.append(f"- {where}: the fake failed with an internal error:\n{entry.internal_error}")
+            elif entry.operation is None:
+                lines.append(f"- {where}: no such route (answered {entry.status_code})")
+            elif entry.status_code == 401:
+                lines.append(f"- {where}: answered 401, no usable 'Authorization: Bearer <key>' header")
+        if not lines:
+            return ""
+        return "\n".join(["The Telnyx Missions fake received requests it could not serve:", *lines])
+
+    def __repr__(self) -> str:
+        where = self.url if self._server.is_running() else "not running"
+        return f"<FakeMissions {where} runs={len(self._store.runs)} requests={len(self.requests)}>"
+
+
+def _has_bearer_token(authorization: str | None) -> bool:
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the access log line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class _HTTPServer(HTTPServerBase):
+    """pytest-httpserver's server lifecycle, dispatching every request to the fake's app."""
+
+    def __init__(self, app: App, host: str, port: int) -> None:
+        super().__init__(host, port, threaded=True)
+        self._app = app
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        self.server = make_server(
+            self.host, self.port, self._wsgi, threaded=True, request_handler=_QuietRequestHandler
+        )
+        self.port = self.server.port
+        self.server_thread = threading.Thread(target=self.thread_target, daemon=True)
+        self.server_thread.start()
+
+    def _wsgi(self, environ: Any, start_response: Any) -> Any:
+        return self._app(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        return self._app.handle(request)

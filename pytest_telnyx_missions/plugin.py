@@ -1,0 +1,90 @@
+"""pytest wiring: the ``telnyx_missions`` fixture, its marker, ini options and teardown checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pytest
+
+from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
+
+MARKER = "telnyx_missions"
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The marker's options; the nearest marker wins, then the ini file, then the defaults."""
+
+    seed: int = DEFAULT_SEED
+    runs: int = DEFAULT_RUNS
+    missions: int = DEFAULT_MISSIONS
+    check_unhandled: bool = True
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("telnyx_missions_seed", "Seed of the fake's data (default 0).", default=str(DEFAULT_SEED))
+    parser.addini("telnyx_missions_runs", "How many runs the fake is seeded with.", default=str(DEFAULT_RUNS))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*, seed=0, runs=3, missions=2, check_unhandled=True): "
+        "configure the telnyx_missions fixture for this test, class or module.",
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+    return report
+
+
+def _options(request: pytest.FixtureRequest) -> _Options:
+    merged: dict[str, Any] = {
+        "seed": int(request.config.getini("telnyx_missions_seed")),
+        "runs": int(request.config.getini("telnyx_missions_runs")),
+    }
+    known = {f.name for f in fields(_Options)}
+    for marker in reversed(list(request.node.iter_markers(MARKER))):
+        if marker.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
+        unknown = set(marker.kwargs) - known
+        if unknown:
+            raise pytest.UsageError(
+                f"@pytest.mark.{MARKER} got unknown options {sorted(unknown)}; known: {sorted(known)}"
+            )
+        merged.update(marker.kwargs)
+    return _Options(**merged)
+
+
+@pytest.fixture(scope="session")
+def telnyx_missions_server() -> Iterator[FakeMissions]:
+    """The session's one running fake; ``telnyx_missions`` resets it for every test."""
+    with FakeMissions() as fake:
+        yield fake
+
+
+@pytest.fixture
+def telnyx_missions(
+    telnyx_missions_server: FakeMissions,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[FakeMissions]:
+    """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it."""
+    options = _options(request)
+    fake = telnyx_missions_server
+    fake.reset(seed=options.seed, runs=options.runs, missions=options.missions)
+    monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
+    monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
+    yield fake
+    report = request.node.stash.get(_CALL_REPORT, None)
+    if options.check_unhandled and (report is None or report.passed):
+        problems = fake._unhandled_problems()
+        if problems:
+            pytest.fail(problems, pytrace=False)

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from .oracle import Oracle
+
+
+@pytest.fixture(scope="session")
+def oracle() -> Oracle:
+    return Oracle()
