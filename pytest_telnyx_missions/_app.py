@@ -71,7 +71,10 @@ class Operation:
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path).replace(r"\{", "{").replace(r"\}", "}"))
+        regex = _PARAM.sub(
+            lambda m: f"(?P<{m.group(1)}>[^/]+)",
+            re.escape(self.path).replace(r"\{", "{").replace(r"\}", "}"),
+        )
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
 
 
@@ -106,7 +109,7 @@ class App:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        """Answer one request. Never raises: an error inside the fake becomes a 500 and is recorded."""
+        """Answer one request. Never raises: an error inside the fake becomes a recorded 500."""
         exchange = _Exchange()
         try:
             operation, call = self._prepare(request, exchange)
@@ -117,8 +120,8 @@ class App:
             outcome = Outcome(error.status, error.body, error.headers)
         except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
             exchange.internal_error = traceback.format_exc()
-            error = telnyx_error(500)
-            outcome = Outcome(error.status, error.body)
+            crash = telnyx_error(500)
+            outcome = Outcome(crash.status, crash.body)
         return self._finish(request, exchange, outcome)
 
     def _prepare(self, request: Request, exchange: _Exchange) -> tuple[Operation, Call]:
@@ -194,7 +197,9 @@ class _Exchange:
     internal_error: str | None = None
 
 
-def _validate_body(operation: Operation, sent: Any) -> tuple[BaseModel | None, list[dict[str, Any]]]:
+def _validate_body(
+    operation: Operation, sent: Any
+) -> tuple[BaseModel | None, list[dict[str, Any]]]:
     assert operation.body is not None
     if sent is None:
         return None, [missing_error(("body",))] if operation.body_required else []
@@ -216,7 +221,7 @@ def _parse_body(request: Request) -> Any:
         return raw
     except json.JSONDecodeError as exc:
         raise validation_error([json_invalid_error(exc)]) from exc
-    except Exception as exc:  # noqa: BLE001 - FastAPI answers every other parse failure with 400
+    except Exception as exc:
         raise ApiError(400, BODY_PARSE_ERROR) from exc
 
 
@@ -236,11 +241,13 @@ def to_response(outcome: Outcome) -> Response:
     headers = dict(outcome.headers)
     if outcome.status in _NO_BODY_STATUSES or outcome.body is None:
         return Response(b"", outcome.status, headers)
-    return Response(dump_json(outcome.body), outcome.status, headers, content_type="application/json")
+    return Response(
+        dump_json(outcome.body), outcome.status, headers, content_type="application/json"
+    )
 
 
 def dump_json(body: Any) -> bytes:
-    """Compact UTF-8 JSON as Starlette writes it; non-finite numbers become null, not invalid JSON."""
+    """Compact UTF-8 JSON as Starlette writes it; NaN and infinities become null."""
     try:
         text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:

@@ -16,14 +16,14 @@ from uuid import UUID
 from pydantic import ValidationError
 
 __all__ = [
+    "BODY_PARSE_ERROR",
     "ApiError",
-    "jsonable",
     "json_invalid_error",
+    "jsonable",
     "missing_error",
     "pydantic_errors",
     "telnyx_error",
     "validation_error",
-    "BODY_PARSE_ERROR",
 ]
 
 # (code, title, detail) as documented on developers.telnyx.com; the code is a string on the wire.
@@ -56,9 +56,7 @@ BODY_PARSE_ERROR: dict[str, Any] = {"detail": "There was an error parsing the bo
 class ApiError(Exception):
     """An error answer, raised anywhere in the pipeline and written as a response once."""
 
-    def __init__(
-        self, status: int, body: Any, headers: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(status, body)
         self.status = status
         self.body = body
@@ -74,8 +72,9 @@ def telnyx_error(
     headers: Mapping[str, str] | None = None,
 ) -> ApiError:
     """The Telnyx envelope ``{"errors": [{"code", "title", "detail", "meta"}]}`` for ``status``."""
+    fallback = 500 if status >= 500 else 400
     default_code, default_title, default_detail = _TELNYX_ERRORS.get(
-        status if status in _TELNYX_ERRORS else (500 if status >= 500 else 400)
+        status, _TELNYX_ERRORS[fallback]
     )
     code = code or default_code
     error = {
@@ -92,11 +91,12 @@ def validation_error(errors: Iterable[Mapping[str, Any]]) -> ApiError:
     return ApiError(422, {"detail": jsonable(list(errors))})
 
 
-def pydantic_errors(exc: ValidationError, loc_prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
-    """pydantic's errors as FastAPI reports them: no URL, ``loc`` prefixed with where it came from."""
+def pydantic_errors(
+    exc: ValidationError, loc_prefix: tuple[str | int, ...]
+) -> list[dict[str, Any]]:
+    """pydantic's errors as FastAPI reports them: no URL, ``loc`` prefixed with the source."""
     return [
-        {**error, "loc": (*loc_prefix, *error["loc"])}
-        for error in exc.errors(include_url=False)
+        {**error, "loc": (*loc_prefix, *error["loc"])} for error in exc.errors(include_url=False)
     ]
 
 

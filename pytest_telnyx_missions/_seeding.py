@@ -104,7 +104,11 @@ def _run(fake: Faker, mission: Mission, status: RunStatusName) -> MissionRun:
         run_id=fake.uuid4(),
         mission_id=mission.mission_id,
         status=status,
-        input={"task": fake.random_element(_TASKS), "customer": fake.company(), "priority": fake.random_int(1, 5)},
+        input={
+            "task": fake.random_element(_TASKS),
+            "customer": fake.company(),
+            "priority": fake.random_int(1, 5),
+        },
         started_at=started,
         finished_at=finished if terminal else None,
         metadata={"agent": fake.user_name(), "attempt": 1},

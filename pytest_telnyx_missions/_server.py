@@ -12,6 +12,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ._app import App
+from ._assertions import RunUpdateAssertions
+from ._faults import FaultControls
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Mission, MissionRun, RunStatusName
 from ._routes import OPERATIONS
@@ -24,7 +26,7 @@ DEFAULT_RUNS = 3
 DEFAULT_MISSIONS = 2
 
 
-class FakeMissions:
+class FakeMissions(RunUpdateAssertions, FaultControls):
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -91,7 +93,9 @@ class FakeMissions:
     def url(self) -> str:
         """The server's root, e.g. ``http://127.0.0.1:41234`` (the fake also serves ``/ai/...``)."""
         if not self._server.is_running():
-            raise RuntimeError("The fake is not running: call start() or use it as a context manager.")
+            raise RuntimeError(
+                "The fake is not running: call start() or use it as a context manager."
+            )
         return f"http://{self._server.format_host(self._server.host)}:{self._server.port}"
 
     @property
@@ -142,7 +146,9 @@ class FakeMissions:
             mission_id = canonical_id(mission_id)
             if mission_id not in self._store.missions:
                 self._store.put_mission(
-                    Mission(mission_id=mission_id, name="Added mission", created_at=now, updated_at=now)
+                    Mission(
+                        mission_id=mission_id, name="Added mission", created_at=now, updated_at=now
+                    )
                 )
             values: dict[str, Any] = {"input": {}, "started_at": now, "updated_at": now, **fields}
             run = MissionRun(
@@ -160,7 +166,7 @@ class FakeMissions:
         return self._journal.entries
 
     def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
-        """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones included."""
+        """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones too."""
         return self._journal.run_updates(run_id)
 
     def _unhandled_problems(self) -> str:
@@ -169,11 +175,15 @@ class FakeMissions:
         for entry in self.requests:
             where = f"{entry.method} {entry.path}"
             if entry.internal_error:
-                lines.append(f"- {where}: the fake failed with an internal error:\n{entry.internal_error}")
+                lines.append(
+                    f"- {where}: the fake failed with an internal error:\n{entry.internal_error}"
+                )
             elif entry.operation is None:
                 lines.append(f"- {where}: no such route (answered {entry.status_code})")
             elif entry.status_code == 401:
-                lines.append(f"- {where}: answered 401, no usable 'Authorization: Bearer <key>' header")
+                lines.append(
+                    f"- {where}: answered 401, no usable 'Authorization: Bearer <key>' header"
+                )
         if not lines:
             return ""
         return "\n".join(["The Telnyx Missions fake received requests it could not serve:", *lines])

@@ -37,7 +37,7 @@ class Store:
             self.runs = {r.run_id: r for r in snapshot.runs}
 
     def now(self) -> datetime:
-        """The current UTC time, strictly later than any earlier answer, so every change moves it."""
+        """The UTC time, strictly later than any earlier answer, so every change moves it."""
         with self.lock:
             now = datetime.now(timezone.utc)
             self._last_tick = max(now, self._last_tick + _ONE_MICROSECOND)

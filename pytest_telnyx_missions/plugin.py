@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -25,8 +25,12 @@ class _Options:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("telnyx_missions_seed", "Seed of the fake's data (default 0).", default=str(DEFAULT_SEED))
-    parser.addini("telnyx_missions_runs", "How many runs the fake is seeded with.", default=str(DEFAULT_RUNS))
+    parser.addini(
+        "telnyx_missions_seed", "Seed of the fake's data (default 0).", default=str(DEFAULT_SEED)
+    )
+    parser.addini(
+        "telnyx_missions_runs", "How many runs the fake is seeded with.", default=str(DEFAULT_RUNS)
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,8 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.when == "call":
         item.stash[_CALL_REPORT] = report
     return report
@@ -57,7 +63,8 @@ def _options(request: pytest.FixtureRequest) -> _Options:
         unknown = set(marker.kwargs) - known
         if unknown:
             raise pytest.UsageError(
-                f"@pytest.mark.{MARKER} got unknown options {sorted(unknown)}; known: {sorted(known)}"
+                f"@pytest.mark.{MARKER} got unknown options {sorted(unknown)}; "
+                f"known: {sorted(known)}"
             )
         merged.update(marker.kwargs)
     return _Options(**merged)
