@@ -33,6 +33,8 @@ class RecordedRequest:
     internal_error: str | None = None
     """The traceback of an exception raised inside the fake while answering, if any."""
     response_headers: Mapping[str, str] = field(default_factory=dict)
+    fault: str | None = None
+    """A description of the fault rule that shaped this answer, or None when none did."""
 
     @property
     def applied(self) -> bool:

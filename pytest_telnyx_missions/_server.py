@@ -174,6 +174,8 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         lines: list[str] = []
         for entry in self.requests:
             where = f"{entry.method} {entry.path}"
+            if entry.fault is not None:
+                continue  # the test asked for this answer
             if entry.internal_error:
                 lines.append(
                     f"- {where}: the fake failed with an internal error:\n{entry.internal_error}"
@@ -221,6 +223,11 @@ class _HTTPServer(HTTPServerBase):
         self.port = self.server.port
         self.server_thread = threading.Thread(target=self.thread_target, daemon=True)
         self.server_thread.start()
+
+    def thread_target(self) -> None:
+        # A short poll keeps stop() (end of session) quick; werkzeug's default waits 0.5 s.
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.05)
 
     def _wsgi(self, environ: Any, start_response: Any) -> Any:
         return self._app(environ, start_response)
