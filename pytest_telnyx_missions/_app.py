@@ -130,7 +130,7 @@ class App:
         if not self._authorize(request.headers.get("authorization")):
             raise telnyx_error(401)
         errors: list[dict[str, Any]] = []
-        for name in operation.uuid_params & params.keys():
+        for name in [name for name in params if name in operation.uuid_params]:  # path order
             try:
                 params[name] = str(_UUID.validate_python(params[name]))
             except ValidationError as exc:

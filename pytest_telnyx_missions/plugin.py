@@ -59,12 +59,13 @@ def _options(request: pytest.FixtureRequest) -> _Options:
     known = {f.name for f in fields(_Options)}
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         if marker.args:
-            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
+            pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only", pytrace=False)
         unknown = set(marker.kwargs) - known
         if unknown:
-            raise pytest.UsageError(
+            pytest.fail(
                 f"@pytest.mark.{MARKER} got unknown options {sorted(unknown)}; "
-                f"known: {sorted(known)}"
+                f"known: {sorted(known)}",
+                pytrace=False,
             )
         merged.update(marker.kwargs)
     return _Options(**merged)

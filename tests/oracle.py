@@ -54,4 +54,6 @@ class Oracle:
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[int, Any]:
         response = self._client.request(method, path, content=body, headers=headers)
-        return response.status_code, response.json() if response.content else None
+        if response.headers.get("content-type") != "application/json":
+            return response.status_code, response.text or None
+        return response.status_code, response.json()
