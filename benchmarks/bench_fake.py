@@ -106,8 +106,20 @@ def bench_fixture_in_pytest(tests: int = 2_000) -> None:
             path = Path(folder) / f"test_{name}.py"
             path.write_text("".join(template.format(n=n) for n in range(tests)))
             start = time.perf_counter()
-            pytest.main([str(path), "-q", "-p", "no:cacheprovider", "--no-header", "-o",
-                         "addopts=", "--tb=short", "-W", "ignore"])
+            pytest.main(
+                [
+                    str(path),
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "--no-header",
+                    "-o",
+                    "addopts=",
+                    "--tb=short",
+                    "-W",
+                    "ignore",
+                ]
+            )
             timings[name] = time.perf_counter() - start
     extra = (timings["with"] - timings["without"]) / tests * 1e6
     print(f"the telnyx_missions fixture inside pytest, {tests} tests each")
