@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import pytest
 import telnyx
 
 from pytest_telnyx_missions import FakeMissions
 
-EVERY_FIELD = {
+EVERY_FIELD: dict[str, Any] = {
     "status": "succeeded",
     "result_summary": "Called 12 customers, booked 9 appointments",
     "result_payload": {"booked": 9, "calls": [{"to": "+15551230000", "ok": True}]},
