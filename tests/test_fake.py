@@ -251,3 +251,10 @@ def test_bad_bytes_never_crash_or_hang(fake: FakeMissions, raw: bytes) -> None:
     run = fake.runs[0]
     ok = httpx.get(fake.base_url + run_path(run), headers={"authorization": "Bearer k"})
     assert ok.status_code == 200
+
+
+def test_listens_on_loopback_only(fake: FakeMissions) -> None:
+    server = fake._server.server
+    assert server is not None
+    assert server.socket.getsockname()[0] == "127.0.0.1"
+    assert fake.url.startswith("http://127.0.0.1:")
