@@ -181,16 +181,16 @@ class InvalidRunId:
 def invalid_update_run_payloads() -> list[InvalidPayload]:
     """Every invalid ``PATCH`` body the catalog knows (over 60), with the exact answer of each."""
     cases = [
-        _json_case(f"{name}-{kind}", {name: value})
+        json_case(f"{name}-{kind}", {name: value})
         for name, values in _WRONG_TYPES.items()
         for kind, value in values.items()
     ]
     cases += [
-        _json_case(f"status-{name}", {"status": value})
+        json_case(f"status-{name}", {"status": value})
         for name, value in _STATUS_NEAR_MISSES.items()
     ]
     cases.append(
-        _json_case(
+        json_case(
             "several-fields-wrong",
             {"metadata": "team=billing", "status": "done", "error": 500, "result_summary": None},
         )
@@ -201,13 +201,13 @@ def invalid_update_run_payloads() -> list[InvalidPayload]:
             body=raw,
             headers={"content-type": _JSON},
             expected_status=422,
-            expected_body=_answer(
+            expected_body=answer(
                 [json_invalid_error(json.JSONDecodeError(message, raw.decode(), position))]
             ),
         )
         for case_id, raw, message, position in _MALFORMED_JSON
     ]
-    cases += [_json_case(case_id, value) for case_id, value in _NON_OBJECTS]
+    cases += [json_case(case_id, value) for case_id, value in _NON_OBJECTS]
     cases += [
         InvalidPayload("body-null", b"null", {"content-type": _JSON}, 422, _missing_body()),
         InvalidPayload("no-body", None, {"content-type": _JSON}, 422, _missing_body()),
@@ -242,12 +242,12 @@ def invalid_run_ids() -> list[InvalidRunId]:
         "misplaced-hyphen": valid[:7] + "-" + valid[7] + valid[9:],
     }
     return [
-        InvalidRunId(case_id, value, 422, _answer(_path_errors("run_id", value)))
+        InvalidRunId(case_id, value, 422, answer(_path_errors("run_id", value)))
         for case_id, value in values.items()
     ]
 
 
-def _json_case(case_id: str, value: Any) -> InvalidPayload:
+def json_case(case_id: str, value: Any) -> InvalidPayload:
     return InvalidPayload(
         id=case_id,
         body=json.dumps(value).encode(),
@@ -262,7 +262,7 @@ def _rejection(sent: Any) -> dict[str, Any]:
     try:
         UpdateMissionRunRequest.model_validate(sent, from_attributes=True)
     except ValidationError as exc:
-        return _answer(pydantic_errors(exc, ("body",)))
+        return answer(pydantic_errors(exc, ("body",)))
     raise ValueError(f"the catalog holds a body the API accepts: {sent!r}")
 
 
@@ -275,9 +275,9 @@ def _path_errors(name: str, value: str) -> list[dict[str, Any]]:
 
 
 def _missing_body() -> dict[str, Any]:
-    return _answer([missing_error(("body",))])
+    return answer([missing_error(("body",))])
 
 
-def _answer(errors: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def answer(errors: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     body: dict[str, Any] = validation_error(errors).body
     return body
