@@ -5,7 +5,7 @@ It is the "code under test" of the examples: it knows nothing about the fake.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,25 @@ class AgentWorker:
             result_summary=f"Completed {len(steps)} steps",
             result_payload=outcome.results,
         )
+        return outcome
+
+    def forward_report(
+        self, mission_id: str, run_id: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Outcome:
+        """Send a report the agent wrote itself (say, raw JSON from the model) exactly as written.
+
+        A rejection is recorded, never raised: one bad report must not stop the worker.
+        """
+        outcome = Outcome(status="forwarded")
+        try:
+            self.client.patch(
+                f"/ai/missions/{mission_id}/runs/{run_id}",
+                cast_to=object,
+                content=body,
+                options={"headers": dict(headers)},
+            )
+        except telnyx.APIStatusError as exc:
+            outcome.report_errors.append(f"{exc.status_code}: {exc.body}")
         return outcome
 
     def _report(self, outcome: Outcome, mission_id: str, run_id: str, **fields: Any) -> None:

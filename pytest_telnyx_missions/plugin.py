@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
+from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
@@ -96,3 +97,16 @@ def telnyx_missions(
         problems = fake._unhandled_problems()
         if problems:
             pytest.fail(problems, pytrace=False)
+
+
+@pytest.fixture
+def telnyx_missions_factory(request: pytest.FixtureRequest) -> Factory:
+    """Factories seeded from the test's node id (and pytest-randomly's seed, when it runs)."""
+    return Factory(
+        seed_for_test(request.node.nodeid, request.config.getoption("randomly_seed", None))
+    )
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Catalog cases show their own id in test names (``test_x[json-truncated]``)."""
+    return val.id if isinstance(val, (InvalidPayload, InvalidRunId)) else None
