@@ -39,7 +39,8 @@ def json_type(value: Any) -> str:
         return "bool"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "list", dict: "object"}.get(type(value), "null")
+    names: dict[type, str] = {str: "string", list: "list", dict: "object"}
+    return names.get(type(value), "null")
 
 
 def parsed(case: InvalidPayload) -> Any:
