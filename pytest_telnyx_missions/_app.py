@@ -1,7 +1,7 @@
 """The WSGI app: one request pipeline for every route.
 
-route -> auth -> faults -> path params -> body -> validation -> handler -> journal. A route is a
-row in the table (``_routes.OPERATIONS``) plus a small handler; nothing here knows about runs.
+route -> auth -> path params -> body -> fault rules -> validation -> handler -> journal. A route
+is a row in the table (``_routes.OPERATIONS``) plus a small handler; nothing here knows about runs.
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ from ._errors import (
     telnyx_error,
     validation_error,
 )
+from ._faults import WireAnswer
 from ._journal import Journal, RecordedRequest
 from ._state import Store
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from ._faults import FaultRegistry, Firing
 
 _UUID = TypeAdapter(UUID)
 _PARAM = re.compile(r"\{(\w+)\}")
@@ -85,6 +88,8 @@ class Outcome:
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    wire: bytes | None = None
+    """Raw bytes sent instead of an HTTP response, then the connection closes (a fault)."""
 
 
 class App:
@@ -97,12 +102,14 @@ class App:
         journal: Journal,
         *,
         authorize: Callable[[str | None], bool],
+        faults: FaultRegistry | None = None,
     ) -> None:
         # Fixed segments before parameters, so /ai/missions/runs never reads as a mission id.
         self._operations = sorted(operations, key=lambda op: op.path.count("{"))
         self._store = store
         self._journal = journal
         self._authorize = authorize
+        self._faults = faults
         self.lock: threading.RLock = store.lock
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -111,6 +118,12 @@ class App:
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: an error inside the fake becomes a recorded 500."""
         exchange = _Exchange()
+        response = self._answer(request, exchange)
+        if exchange.fault is not None:
+            exchange.fault.wait()  # latency, after recording and never under the lock
+        return response
+
+    def _answer(self, request: Request, exchange: _Exchange) -> Response:
         try:
             operation, call = self._prepare(request, exchange)
             with self.lock:  # the journal's order is the order changes were applied
@@ -137,17 +150,32 @@ class App:
                 errors.extend(pydantic_errors(exc, ("path", name)))
         body: BaseModel | None = None
         sent: Any = None
+        unparsable: ApiError | None = None
         if operation.body is not None:
-            sent = _parse_body(request)
-            if not isinstance(sent, bytes):
-                exchange.sent = sent
-            body, body_errors = _validate_body(operation, sent)
-            errors.extend(body_errors)
+            try:
+                sent = _parse_body(request)
+            except ApiError as error:
+                unparsable = error
+            else:
+                if not isinstance(sent, bytes):
+                    exchange.sent = sent
+                body, body_errors = _validate_body(operation, sent)
+                errors.extend(body_errors)
+        if self._faults is not None:
+            exchange.fault = self._faults.fire(operation, params, exchange.sent)
+            if exchange.fault is not None and not exchange.fault.passes_through:
+                raise exchange.fault.stop()
+        if unparsable is not None:
+            raise unparsable
         if errors:
             raise validation_error(errors)
         return operation, Call(self._store, params, body, sent if isinstance(sent, dict) else {})
 
     def _finish(self, request: Request, exchange: _Exchange, outcome: Outcome) -> Response:
+        processed_status: int | None = None
+        if exchange.fault is not None:
+            processed_status = outcome.status if exchange.fault.passes_through else None
+            outcome = exchange.fault.answer(outcome)
         self._journal.record(
             RecordedRequest(
                 method=request.method,
@@ -163,6 +191,8 @@ class App:
                 time=datetime.now(timezone.utc),
                 internal_error=exchange.internal_error,
                 response_headers=outcome.headers,
+                fault=exchange.fault.description if exchange.fault else None,
+                processed_status=processed_status,
             )
         )
         return to_response(outcome)
@@ -195,6 +225,7 @@ class _Exchange:
     params: dict[str, str] = field(default_factory=dict)
     sent: Any = None
     internal_error: str | None = None
+    fault: Firing | None = None
 
 
 def _validate_body(
@@ -238,6 +269,8 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def to_response(outcome: Outcome) -> Response:
+    if outcome.wire is not None:
+        return WireAnswer(outcome.wire)
     headers = dict(outcome.headers)
     if outcome.status in _NO_BODY_STATUSES or outcome.body is None:
         return Response(b"", outcome.status, headers)

@@ -1,7 +1,475 @@
-"""Fault rules: match a request, then answer an error, wait, drop or garble."""
+"""Fault rules: match a request, then answer an error, wait, drop or garble.
+
+A rule is consulted by the request pipeline after routing and auth, once the path ids are
+canonical and the body is parsed (see ``_app``). It fires once per matching request, answering
+with its faults in order; when they are used up the requests it matched are served normally.
+"""
 
 from __future__ import annotations
 
+import http.client
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from uuid import UUID
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from werkzeug.wrappers import Response
+
+from ._errors import (
+    _TELNYX_ERRORS,
+    BODY_PARSE_ERROR,
+    ApiError,
+    pydantic_errors,
+    telnyx_error,
+    validation_error,
+)
+from ._journal import canonical_id
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from typing_extensions import Unpack
+
+    from ._app import Operation, Outcome
+
+__all__ = ["Fault", "FaultControls", "FaultOptions", "FaultRegistry", "FaultRule", "Firing"]
+
+Malformed = Literal["garbage", "truncated"]
+Predicate = Callable[[Any], bool]
+
+# Values the real request models reject, tried in turn to make pydantic word a 422 for a field:
+# "completed" is the classic wrong run status and not an object; 12345 is not a string.
+_BAD_VALUES: tuple[Any, ...] = ("completed", 12345)
+_GARBAGE = random.Random(5).randbytes(64) + b"\r\n\r\n"  # ends like a header block
+_UUID = TypeAdapter(UUID)
+
+
+class FaultOptions(TypedDict, total=False):
+    """What one faulty answer does; the keyword arguments of ``Fault`` and ``fail_next``."""
+
+    status: int
+    detail: str | Sequence[Mapping[str, Any]]
+    field: str
+    body: Any
+    headers: Mapping[str, str]
+    retry_after: float
+    retry_after_ms: float
+    delay: float
+    drop: bool
+    malformed: Malformed
+    applied: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    """One faulty answer.
+
+    - ``status``: an HTTP error (400-599) with the body the real API would send: FastAPI's
+      ``{"detail": [...]}`` for 422 (``detail`` given, generated for ``field``, or generated for
+      the request), FastAPI's body-parse error for 400, the Telnyx envelope otherwise (``detail``
+      replaces its text). ``body`` replaces the whole body.
+    - ``headers``, ``retry_after`` (seconds), ``retry_after_ms``: extra response headers.
+    - ``delay``: seconds to wait before answering; alone, the request is then served normally.
+    - ``drop``: close the connection without a response.
+    - ``malformed``: ``"garbage"`` (random bytes, then close) or ``"truncated"`` (a complete HTTP
+      answer whose JSON is cut in half).
+    - ``applied``: serve the request normally (its change happens) and only then answer with the
+      fault: "the update was applied but the client saw an error".
+    """
+
+    status: int | None = None
+    detail: str | Sequence[Mapping[str, Any]] | None = None
+    field: str | None = None
+    body: Any = None
+    headers: Mapping[str, str] | None = None
+    retry_after: float | None = None
+    retry_after_ms: float | None = None
+    delay: float = 0.0
+    drop: bool = False
+    malformed: Malformed | None = None
+    applied: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError(f"status must be an HTTP error (400-599), got {self.status}")
+        if self.delay < 0:
+            raise ValueError(f"delay must be >= 0 seconds, got {self.delay}")
+        if self.malformed not in (None, "garbage", "truncated"):
+            raise ValueError(f"malformed must be 'garbage' or 'truncated', got {self.malformed!r}")
+        if self.drop and self.malformed is not None:
+            raise ValueError("choose drop=True or malformed=..., not both")
+        if self.status is not None and (self.drop or self.malformed == "garbage"):
+            raise ValueError("a dropped connection or garbage bytes carry no HTTP status")
+        if self.status is None and not (self.drop or self.malformed or self.delay):
+            raise ValueError(
+                "say what the fault does: status=..., delay=..., drop=True or malformed=..."
+            )
+        detail_list = self.detail is not None and not isinstance(self.detail, str)
+        if (self.field is not None or detail_list) and self.status != 422:
+            raise ValueError("field= and a list detail= describe a 422: pass status=422")
+
+    @property
+    def passes_through(self) -> bool:
+        """True when the request is served normally (its change happens) before the answer."""
+        return self.applied or not (self.status or self.drop or self.malformed)
+
+    def response_headers(self) -> dict[str, str]:
+        headers = {key.lower(): value for key, value in (self.headers or {}).items()}
+        if self.retry_after is not None:
+            headers["retry-after"] = f"{self.retry_after:g}"
+        if self.retry_after_ms is not None:
+            headers["retry-after-ms"] = f"{self.retry_after_ms:g}"
+        return headers
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if getattr(self, f.name) != f.default
+        ]
+        return f"Fault({', '.join(shown)})"
+
+    def __str__(self) -> str:
+        if self.drop:
+            what = "drop the connection"
+        elif self.malformed == "garbage":
+            what = "send garbage bytes, then close"
+        elif self.status is not None:
+            what = f"{self.status} {http.client.responses.get(self.status, '')}".rstrip()
+        else:
+            what = "the normal answer"
+        if self.malformed == "truncated":
+            what = f"{what if self.status else 'the answer'} with truncated JSON"
+        headers = self.response_headers()
+        if headers:
+            what += " (" + ", ".join(f"{k}: {v}" for k, v in headers.items()) + ")"
+        if self.delay:
+            what = f"after {self.delay:g} s, {what}"
+        if self.applied:
+            what = f"apply the change, then {what}"
+        return what
+
+
+class FaultRule:
+    """A registered rule: which requests it matches and the faults it answers them with."""
+
+    def __init__(
+        self,
+        number: int,
+        operation: str,
+        faults: Sequence[Fault],
+        *,
+        times: int | None,
+        run_id: str | None,
+        when: Predicate | None,
+        strict: bool,
+    ) -> None:
+        self.number = number
+        self.operation = operation
+        self.faults = tuple(faults)
+        self.times = times
+        self.run_id = None if run_id is None else canonical_id(str(run_id))
+        self.when = when
+        self.strict = strict
+        self.fired = 0
+        """How many requests this rule has answered so far."""
+
+    @property
+    def total(self) -> int | None:
+        """How many requests the rule answers in all (None: every matching one)."""
+        return None if self.times is None else self.times * len(self.faults)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.total is not None and self.fired >= self.total
+
+    def matches(self, operation: str, params: Mapping[str, str], sent: Any) -> bool:
+        if self.exhausted or operation != self.operation:
+            return False
+        if self.run_id is not None and params.get("run_id") != self.run_id:
+            return False
+        return self.when is None or (sent is not None and bool(self.when(sent)))
+
+    def take(self) -> tuple[Fault, int]:
+        fault = self.faults[self.fired % len(self.faults)]
+        self.fired += 1
+        return fault, self.fired
+
+    def __str__(self) -> str:
+        scope = [f"run {self.run_id}"] if self.run_id else []
+        if self.when is not None:
+            scope.append(f"when {getattr(self.when, '__name__', repr(self.when))}")
+        where = f" ({', '.join(scope)})" if scope else ""
+        return f"fault rule #{self.number} on {self.operation}{where}"
+
+    def __repr__(self) -> str:
+        times = "" if self.times == 1 else f", times={self.times}"
+        faults = ", ".join(map(repr, self.faults))
+        return f"<FaultRule #{self.number} {self.operation!r}: {faults}{times}, fired={self.fired}>"
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule firing for one request: the pipeline asks it what to answer."""
+
+    rule: FaultRule
+    fault: Fault
+    count: int
+    operation: Operation
+    params: Mapping[str, str]
+    sent: Any
+
+    @property
+    def passes_through(self) -> bool:
+        # A GET changes nothing, so a truncated answer to one can be the real answer, cut.
+        truncated_read = self.fault.malformed == "truncated" and self.operation.method == "GET"
+        return self.fault.passes_through or (truncated_read and self.fault.status is None)
+
+    @property
+    def description(self) -> str:
+        total = "every matching request" if self.rule.total is None else self.rule.total
+        return f"{self.rule}, answer {self.count} of {total}: {self.fault}"
+
+    def stop(self) -> ApiError:
+        """What the pipeline raises to skip the rest of a request the fault answers instead."""
+        return ApiError(0, None)
+
+    def wait(self) -> None:
+        """The latency; the pipeline calls it after recording, never holding the store's lock."""
+        if self.fault.delay:
+            time.sleep(self.fault.delay)
+
+    def answer(self, outcome: Outcome) -> Outcome:
+        """What to send instead of ``outcome`` (the pipeline's own, when it passed through)."""
+        fault = self.fault
+        if fault.drop:
+            return replace(outcome, status=0, body=None, headers={}, wire=b"")
+        if fault.malformed == "garbage":
+            return replace(outcome, status=0, body=None, headers={}, wire=_GARBAGE)
+        headers = fault.response_headers()
+        if fault.status is not None:
+            status, body = fault.status, self._error_body(fault.status)
+        elif self.passes_through:
+            status, body, headers = outcome.status, outcome.body, {**outcome.headers, **headers}
+        else:  # truncated, not applied: a plausible start of a success answer, cut anyway
+            status, body = self.operation.success_status, {"data": dict(self.params)}
+        if fault.malformed == "truncated":
+            return replace(
+                outcome, status=status, body=None, headers=headers, wire=_cut(status, body, headers)
+            )
+        return replace(outcome, status=status, body=body, headers=headers, wire=None)
+
+    def _error_body(self, status: int) -> Any:
+        fault = self.fault
+        if fault.body is not None:
+            return fault.body
+        if status == 422:
+            if isinstance(fault.detail, str):
+                return {"detail": fault.detail}
+            errors = fault.detail
+            if errors is None:
+                errors = generated_errors(self.operation, self.sent, fault.field)
+            return validation_error(errors).body
+        if status == 400:
+            # The Missions service is FastAPI: its own 400 is the body-parse error.
+            return BODY_PARSE_ERROR if fault.detail is None else {"detail": fault.detail}
+        title = None if status in _TELNYX_ERRORS else http.client.responses.get(status)
+        detail = fault.detail if isinstance(fault.detail, str) else None
+        return telnyx_error(status, detail, title=title).body
+
+
+def generated_errors(operation: Operation, sent: Any, name: str | None) -> list[dict[str, Any]]:
+    """A 422's ``detail`` as pydantic words it for a bad value of field ``name``.
+
+    Without ``name``: the first field the request sent that the model knows, else the first
+    field. Operations without a body get a UUID error on their last path id.
+    """
+    model: type[BaseModel] | None = operation.body
+    if model is None:
+        ids = [param for param in operation.pattern.groupindex if param in operation.uuid_params]
+        if name is not None or not ids:
+            raise ValueError(f"{operation.name} has no body: pass detail= for its 422")
+        return _first_errors(_UUID.validate_python, ("path", ids[-1]))
+    known = list(model.model_fields)
+    if name is None:
+        sent_names = [key for key in sent if key in known] if isinstance(sent, dict) else []
+        name = (sent_names or known)[0]
+    if name not in known:
+        raise ValueError(f"{operation.name} has no body field {name!r}; fields: {', '.join(known)}")
+    chosen = name
+    return _first_errors(lambda bad: model.model_validate({chosen: bad}), ("body",))
+
+
+def _first_errors(validate: Callable[[Any], Any], prefix: tuple[str, ...]) -> list[dict[str, Any]]:
+    for bad in _BAD_VALUES:
+        try:
+            validate(bad)
+        except ValidationError as exc:
+            return pydantic_errors(exc, prefix)
+    raise ValueError(f"cannot make a validation error for {prefix}: pass detail=")
+
+
+class FaultRegistry:
+    """The fake's rules, in the order they were added; consulted under the fake's lock."""
+
+    def __init__(self, lock: threading.RLock, operations: Iterable[Operation]) -> None:
+        self._lock = lock
+        self._operations = {operation.name: operation for operation in operations}
+        self._rules: list[FaultRule] = []
+        self._added = 0
+
+    def add(
+        self,
+        operation: str,
+        faults: Sequence[Fault],
+        *,
+        times: int | None,
+        run_id: str | None,
+        when: Predicate | None,
+        strict: bool,
+    ) -> FaultRule:
+        known = self._operations.get(operation)
+        if known is None:
+            names = ", ".join(sorted(self._operations))
+            raise ValueError(f"Unknown operation {operation!r}; known operations: {names}")
+        if not faults:
+            raise ValueError("Give at least one Fault(...) to answer with")
+        if times is not None and times < 1:
+            raise ValueError(f"times must be >= 1 (or None for every request), got {times}")
+        for fault in faults:
+            if fault.status == 422 and fault.detail is None:
+                generated_errors(known, None, fault.field)  # an unknown field fails here, now
+        with self._lock:
+            self._added += 1
+            rule = FaultRule(
+                self._added, operation, faults, times=times, run_id=run_id, when=when, strict=strict
+            )
+            self._rules.append(rule)
+            return rule
+
+    def fire(self, operation: Operation, params: Mapping[str, str], sent: Any) -> Firing | None:
+        """The first live rule matching the request, fired (counted); None when none matches."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(operation.name, params, sent):
+                    fault, count = rule.take()
+                    return Firing(rule, fault, count, operation, dict(params), sent)
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules = []
+            self._added = 0
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
 
 class FaultControls:
-    """``fail_next`` and ``add_fault``; relies on the host's fault registry."""
+    """``fail_next`` and ``add_fault`` (mixed into ``FakeMissions``, which owns ``_faults``)."""
+
+    _faults: FaultRegistry
+
+    def add_fault(
+        self,
+        operation: str,
+        *faults: Fault,
+        times: int | None = 1,
+        run_id: str | None = None,
+        when: Predicate | None = None,
+        strict: bool = False,
+    ) -> FaultRule:
+        """Answer the next requests of ``operation`` with ``faults``, one each, in order.
+
+        The sequence is used ``times`` times (None: for every matching request), then requests
+        are served normally. ``run_id`` and ``when`` (called with the parsed JSON body; a request
+        without one does not match) narrow the match. With ``strict=True`` the test fails at
+        teardown unless every answer was used. Rules are tried in the order they were added;
+        the first match with answers left fires.
+        """
+        return self._faults.add(
+            operation, faults, times=times, run_id=run_id, when=when, strict=strict
+        )
+
+    def fail_next(
+        self,
+        operation: str,
+        *,
+        times: int | None = 1,
+        run_id: str | None = None,
+        when: Predicate | None = None,
+        strict: bool = False,
+        **fault: Unpack[FaultOptions],
+    ) -> FaultRule:
+        """Answer the next ``times`` matching requests with one fault, e.g. ``status=503``."""
+        return self.add_fault(
+            operation, Fault(**fault), times=times, run_id=run_id, when=when, strict=strict
+        )
+
+    @property
+    def faults(self) -> list[FaultRule]:
+        """The fault rules added since the last reset, in order, with how often each fired."""
+        return self._faults.rules
+
+    def _unused_fault_problems(self) -> str:
+        """What the teardown check reports about ``strict`` rules with answers left, or ''."""
+        lines = [
+            f"- {rule}: fired {rule.fired} of {rule.total or 'at least 1'} times; "
+            f"answers: {'; '.join(map(str, rule.faults))}"
+            for rule in self._faults.rules
+            if rule.strict and (rule.fired == 0 or (rule.total and rule.fired < rule.total))
+        ]
+        if not lines:
+            return ""
+        return "\n".join(
+            [
+                "Strict fault rules did not fire as often as expected:",
+                *lines,
+                'See "Simulating failures" in the README of pytest-telnyx-missions.',
+            ]
+        )
+
+
+class WireAnswer(Response):
+    """Raw bytes written on the socket instead of a response, then the connection is closed."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(b"", 500)
+        self.raw = raw
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        connection = environ.get("werkzeug.socket")
+        if not isinstance(connection, socket.socket):
+            raise ConnectionAbortedError(
+                "A fault rule dropped or garbled this answer; only the fake's own server can do "
+                "that on the wire, so in-process it raises instead."
+            )
+        try:
+            if self.raw:
+                connection.sendall(self.raw)
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client gave up first: nothing left to break
+        # Werkzeug treats this as the client going away: no 500, no log line.
+        raise ConnectionAbortedError("closed by a fault rule")
+
+
+def _cut(status: int, body: Any, headers: Mapping[str, str]) -> bytes:
+    from ._app import dump_json  # the one JSON writer; imported late, _app imports this module
+
+    payload = dump_json(body)
+    payload = payload[: max(1, len(payload) // 2)]
+    lines = [
+        f"HTTP/1.1 {status} {http.client.responses.get(status, '')}".rstrip(),
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: close",
+        *(f"{key}: {value}" for key, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload

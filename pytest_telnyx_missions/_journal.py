@@ -27,6 +27,7 @@ class RecordedRequest:
     json: Any
     """The parsed JSON body, or None when there was none or it did not parse."""
     status_code: int
+    """The status answered; 0 when a fault dropped the connection or sent garbage bytes."""
     response: Any
     """The JSON body answered, or None (no body, or a dropped/garbled answer)."""
     time: datetime
@@ -35,10 +36,15 @@ class RecordedRequest:
     response_headers: Mapping[str, str] = field(default_factory=dict)
     fault: str | None = None
     """A description of the fault rule that shaped this answer, or None when none did."""
+    processed_status: int | None = None
+    """With a fault that let the request through: the status the fake's own answer had."""
 
     @property
     def applied(self) -> bool:
-        return 200 <= self.status_code < 300
+        """True when the fake applied the request: a 2xx answer, or, when a fault replaced the
+        answer, a 2xx before it was replaced (``status_code`` is 0 for a dropped connection)."""
+        status = self.status_code if self.fault is None else self.processed_status
+        return status is not None and 200 <= status < 300
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,13 @@ class RunUpdate:
 
     @property
     def applied(self) -> bool:
-        """True when the fake applied the update (a 2xx answer)."""
+        """True when the update changed the run (even if a fault then lost the answer)."""
         return self.request.applied
+
+    @property
+    def fault(self) -> str | None:
+        """The fault rule that answered this update, or None."""
+        return self.request.fault
 
     @property
     def status(self) -> Any:

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._app import App
 from ._assertions import RunUpdateAssertions
-from ._faults import FaultControls
+from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Mission, MissionRun, RunStatusName
 from ._routes import OPERATIONS
@@ -50,7 +50,14 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         self._journal = Journal(self._lock)
         self._seeder = Seeder()
         self._seeded_ids: tuple[str, ...] = ()
-        self._app = App(OPERATIONS, self._store, self._journal, authorize=_has_bearer_token)
+        self._faults = FaultRegistry(self._lock, OPERATIONS)
+        self._app = App(
+            OPERATIONS,
+            self._store,
+            self._journal,
+            authorize=_has_bearer_token,
+            faults=self._faults,
+        )
         self._server = _HTTPServer(self._app, host, port)
         self.reset(seed=seed, runs=runs, missions=missions)
 
@@ -82,11 +89,12 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         runs: int = DEFAULT_RUNS,
         missions: int = DEFAULT_MISSIONS,
     ) -> None:
-        """Forget every change and recorded request; reload the seeded data for ``seed``."""
+        """Forget every change, recorded request and fault rule; reload the data for ``seed``."""
         snapshot = self._seeder.snapshot(seed=seed, runs=runs, missions=missions)
         with self._lock:
             self._store.restore(snapshot)
             self._journal.clear()
+            self._faults.clear()
             self._seeded_ids = tuple(run.run_id for run in snapshot.runs)
 
     @property

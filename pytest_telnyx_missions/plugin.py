@@ -93,10 +93,11 @@ def telnyx_missions(
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
     report = request.node.stash.get(_CALL_REPORT, None)
-    if options.check_unhandled and (report is None or report.passed):
-        problems = fake._unhandled_problems()
-        if problems:
-            pytest.fail(problems, pytrace=False)
+    if report is None or report.passed:
+        problems = [fake._unhandled_problems() if options.check_unhandled else ""]
+        problems.append(fake._unused_fault_problems())
+        if any(problems):
+            pytest.fail("\n\n".join(filter(None, problems)), pytrace=False)
 
 
 @pytest.fixture
