@@ -279,7 +279,8 @@ class RunUpdateAssertions:
         if not comparisons:
             lines.extend(self._other_runs(run))
             raise AssertionError("\n".join(lines))
-        comparisons.sort(key=lambda c: (c.misses, c.missing, not c.update.applied, c.number))
+        # Nearest first; among equals, applied before rejected, then the latest (the state it left).
+        comparisons.sort(key=lambda c: (c.misses, c.missing, not c.update.applied, -c.number))
         lines.append(f"Updates of run {run} ({len(comparisons)} recorded), nearest miss first:")
         for comparison in comparisons:
             lines.append(_headline(comparison))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from typing import Any
 from unittest.mock import ANY
@@ -14,6 +13,8 @@ import requests
 import telnyx  # imported here once: inner pytester runs reuse the outer modules
 
 from pytest_telnyx_missions import FakeMissions, MissionRun, RunStatus
+
+from .helpers import as_output_patterns, expect_lines, readme_blocks, run_inner
 
 # Inner test files start with this: a plain HTTP client, so the messages show exactly what was sent.
 PREAMBLE = '''
@@ -34,17 +35,6 @@ def send(fake, run, **fields):
 '''
 
 
-def run_inner(pytester: pytest.Pytester, tests: str) -> pytest.RunResult:
-    pytester.makepyfile(test_inner=PREAMBLE + textwrap.dedent(tests))
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider")
-
-
-def expect_lines(result: pytest.RunResult, patterns: list[str]) -> None:
-    """``fnmatch_lines`` where only ``*`` is a wildcard (messages show lists: ``['a']``)."""
-    escaped = [p.replace("[", "[[]").replace("?", "[?]") for p in patterns]
-    result.stdout.fnmatch_lines(escaped)
-
-
 # -- assert_run_updated ----------------------------------------------------------------------
 
 
@@ -53,6 +43,7 @@ def test_assert_run_updated_passes_on_a_subset_of_fields_and_matchers(
 ) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_exact_and_subset(telnyx_missions):
             run = telnyx_missions.runs[0]
@@ -87,6 +78,7 @@ def test_assert_run_updated_failure_shows_nearest_miss_field_by_field(
 ) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_wrong_status(telnyx_missions):
             run = telnyx_missions.runs[0]
@@ -134,6 +126,7 @@ def test_assert_run_updated_failure_shows_nearest_miss_field_by_field(
 def test_a_rejected_update_never_satisfies_the_helpers(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_rejected_matching_update(telnyx_missions):
             run = telnyx_missions.runs[0]
@@ -173,6 +166,7 @@ def test_a_rejected_update_never_satisfies_the_helpers(pytester: pytest.Pytester
 def test_a_run_without_updates_lists_the_runs_that_got_some(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_other_run(telnyx_missions):
             updated, idle = telnyx_missions.runs[0], telnyx_missions.runs[1]
@@ -208,6 +202,7 @@ def test_a_run_without_updates_lists_the_runs_that_got_some(pytester: pytest.Pyt
 def test_a_raising_predicate_is_a_mismatch_that_says_why(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def is_big(value):
             return value["records"] > 10
@@ -235,6 +230,7 @@ def test_a_raising_predicate_is_a_mismatch_that_says_why(pytester: pytest.Pytest
 def test_assert_run_updated_once(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_once(telnyx_missions):
             run = telnyx_missions.runs[0]
@@ -265,9 +261,9 @@ def test_assert_run_updated_once(pytester: pytest.Pytester) -> None:
             "E*assert_run_updated_once: 2 applied updates of run * (#1, #3) sent the expected "
             "fields; expected exactly one.",
             "E*Expected: status='running'",
-            "E*  #1 applied (200): sent {'status': 'running', 'metadata': {'try': 1}}",
-            "E*      status: 'running' as expected",
             "E*  #3 applied (200): sent {'status': 'running', 'metadata': {'try': 2}}",
+            "E*      status: 'running' as expected",
+            "E*  #1 applied (200): sent {'status': 'running', 'metadata': {'try': 1}}",
             "E*  #2 applied (200): sent {'status': 'paused'}",
             "E*      status: expected 'running', sent 'paused'",
             "*_ test_never _*",
@@ -283,6 +279,7 @@ def test_assert_run_updated_once(pytester: pytest.Pytester) -> None:
 def test_assert_run_status_history(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_history(telnyx_missions):
             run = telnyx_missions.runs[0]
@@ -343,6 +340,7 @@ def test_assert_run_status_history(pytester: pytest.Pytester) -> None:
 def test_assert_no_run_updates(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_nothing_sent(telnyx_missions):
             telnyx_missions.assert_no_run_updates()
@@ -499,3 +497,12 @@ def test_a_rejected_sdk_update_is_listed_as_rejected(telnyx_missions: FakeMissio
     with pytest.raises(AssertionError, match=r"#1 rejected \(422\): sent \{'status': 'finished'\}"):
         telnyx_missions.assert_run_updated(run.run_id, status="finished")
     telnyx_missions.assert_no_run_updates()
+
+
+def test_the_readme_examples_run_and_fail_as_documented(pytester: pytest.Pytester) -> None:
+    examples = readme_blocks("Asserting on run updates", "python")
+    pytester.makepyfile(**{f"test_readme_{n}": code for n, code in enumerate(examples)})
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(examples) - 1, failed=1)
+    [message] = readme_blocks("Asserting on run updates", "text")
+    expect_lines(result, as_output_patterns(message))

@@ -11,6 +11,8 @@ import telnyx
 
 from pytest_telnyx_missions import FakeMissions, RecordedRequest
 
+from .helpers import as_output_patterns, expect_lines, readme_blocks, run_inner
+
 PREAMBLE = """
 import httpx
 import pytest
@@ -29,14 +31,10 @@ def run_path(fake, index=0):
 HEADING = "The Telnyx Missions fake received requests it could not serve:"
 
 
-def run_inner(pytester: pytest.Pytester, tests: str) -> pytest.RunResult:
-    pytester.makepyfile(test_inner=PREAMBLE + textwrap.dedent(tests))
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider")
-
-
 def test_an_unknown_path_fails_the_test_at_teardown(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_typo(telnyx_missions):
             assert call(telnyx_missions, "GET", "/ai/mission", params={"page[size]": 5}) == 404
@@ -92,6 +90,7 @@ def test_the_marker_switches_the_check_off_per_test_and_per_module(
 def test_a_test_that_already_failed_is_not_reported_twice(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_fails(telnyx_missions):
             call(telnyx_missions, "GET", "/nowhere")
@@ -115,6 +114,7 @@ def test_a_test_that_already_failed_is_not_reported_twice(pytester: pytest.Pytes
 def test_requests_without_a_usable_key_fail_the_test(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_no_key(telnyx_missions):
             path = run_path(telnyx_missions)
@@ -143,6 +143,7 @@ def test_requests_without_a_usable_key_fail_the_test(pytester: pytest.Pytester) 
 def test_an_internal_error_fails_the_test_with_its_traceback(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_crash(telnyx_missions, monkeypatch):
             def explode(run, changes):
@@ -168,6 +169,7 @@ def test_an_internal_error_fails_the_test_with_its_traceback(pytester: pytest.Py
 def test_routed_answers_never_trip_the_check(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
+        PREAMBLE,
         """
         def test_routed_errors(telnyx_missions):
             run = telnyx_missions.runs[0]
@@ -222,3 +224,12 @@ def test_an_unknown_route_is_a_404_the_sdk_does_not_retry(telnyx_missions: FakeM
     with pytest.raises(telnyx.NotFoundError):
         client.post("/ai/nowhere", cast_to=object, body={})
     assert [r.path for r in telnyx_missions.requests][1:] == ["/v2/ai/nowhere"]  # no retry
+
+
+def test_the_readme_examples_run_and_fail_as_documented(pytester: pytest.Pytester) -> None:
+    failing, switched_off = readme_blocks("Teardown checks", "python")
+    pytester.makepyfile(test_failing=failing, test_switched_off=switched_off)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    [message] = readme_blocks("Teardown checks", "text")
+    expect_lines(result, as_output_patterns(message))
