@@ -11,7 +11,7 @@ import pytest
 from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
 
 MARKER = "telnyx_missions"
-_FAILED = pytest.StashKey[bool]()
+_DID_NOT_PASS = pytest.StashKey[bool]()
 _SWITCH_OFF_HINT = (
     "If the test sends these on purpose, switch the check off for it (or its module) with "
     f"@pytest.mark.{MARKER}(check_unhandled=False); see the README section 'Teardown checks'."
@@ -50,9 +50,9 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    # A test that already failed (or errored in set-up) is not reported a second time.
-    if report.when in ("setup", "call") and report.failed:
-        item.stash[_FAILED] = True
+    # A test that already failed, errored in set-up, was skipped or xfailed is not reported again.
+    if report.when in ("setup", "call") and not report.passed:
+        item.stash[_DID_NOT_PASS] = True
     return report
 
 
@@ -95,7 +95,7 @@ def telnyx_missions(
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
-    if options.check_unhandled and not request.node.stash.get(_FAILED, False):
+    if options.check_unhandled and not request.node.stash.get(_DID_NOT_PASS, False):
         problems = fake._unhandled_problems()
         if problems:
             pytest.fail(f"{problems}\n{_SWITCH_OFF_HINT}", pytrace=False)
