@@ -1,9 +1,14 @@
 """pytest-telnyx-missions: a pytest plugin and in-memory fake of the Telnyx AI Missions API."""
 
-from ._faults import Fault, FaultRule
-from ._journal import RecordedRequest, RunUpdate
-from ._models import Mission, MissionRun, RunStatus
-from ._server import FakeMissions
+import pytest
+
+# Before anything imports the helpers, so that pytest rewrites their asserts.
+pytest.register_assert_rewrite("pytest_telnyx_missions._assertions")
+
+from ._faults import Fault, FaultRule  # noqa: E402
+from ._journal import RecordedRequest, RunUpdate  # noqa: E402
+from ._models import Mission, MissionRun, RunStatus  # noqa: E402
+from ._server import FakeMissions  # noqa: E402
 
 __all__ = [
     "FakeMissions",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlencode
 
 from pytest_httpserver.httpserver import HTTPServerBase
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ._app import App
-from ._assertions import RunUpdateAssertions
+from ._assertions import RunUpdateAssertions, fields_match
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Mission, MissionRun, RunStatusName
@@ -173,27 +175,31 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         """Every request received since the last reset, in the order it was applied."""
         return self._journal.entries
 
-    def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
-        """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones too."""
-        return self._journal.run_updates(run_id)
+    def run_updates(self, run_id: str | None = None, **fields: Any) -> list[RunUpdate]:
+        """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones too.
+
+        ``fields`` keeps the updates that sent at least those fields, matched as the asserts do.
+        """
+        updates = self._journal.run_updates(run_id)
+        return [u for u in updates if fields_match(u.fields, fields)] if fields else updates
 
     def _unhandled_problems(self) -> str:
         """What the teardown check reports: requests the fake could not serve as asked, or ''."""
         lines: list[str] = []
         for entry in self.requests:
-            where = f"{entry.method} {entry.path}"
             if entry.fault is not None:
                 continue  # the test asked for this answer
+            query = f"?{urlencode(entry.query, doseq=True)}" if entry.query else ""
+            where = f"{entry.method} {entry.path}{query}"
             if entry.internal_error:
                 lines.append(
-                    f"- {where}: the fake failed with an internal error:\n{entry.internal_error}"
+                    f"- {where}: the fake failed with an internal error (answered "
+                    f"{entry.status_code}):\n{entry.internal_error.rstrip()}"
                 )
             elif entry.operation is None:
                 lines.append(f"- {where}: no such route (answered {entry.status_code})")
             elif entry.status_code == 401:
-                lines.append(
-                    f"- {where}: answered 401, no usable 'Authorization: Bearer <key>' header"
-                )
+                lines.append(f"- {where}: answered 401, {_auth_problem(entry.headers)}")
         if not lines:
             return ""
         return "\n".join(["The Telnyx Missions fake received requests it could not serve:", *lines])
@@ -201,6 +207,19 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
     def __repr__(self) -> str:
         where = self.url if self._server.is_running() else "not running"
         return f"<FakeMissions {where} runs={len(self._store.runs)} requests={len(self.requests)}>"
+
+
+def _auth_problem(headers: Mapping[str, str]) -> str:
+    """Why a request got 401, without echoing the key."""
+    sent = headers.get("authorization")
+    if sent is None:
+        return "no Authorization header was sent (expected 'Bearer <key>')"
+    scheme = sent.partition(" ")[0]
+    if not scheme:
+        return "the Authorization header is empty (expected 'Bearer <key>')"
+    if scheme.lower() != "bearer":
+        return f"the Authorization header uses scheme {scheme!r}, not 'Bearer <key>'"
+    return "the Authorization header is 'Bearer' with an empty key"
 
 
 def _has_bearer_token(authorization: str | None) -> bool:

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+# httpx imports httpcore on its first request and caches its exception classes. Imported here, it
+# is in the snapshot that pytester's in-process runs restore, so a first request made inside an
+# inner run cannot leave httpx mapping exceptions of a discarded copy of httpcore.
+import httpcore  # noqa: F401
 import pytest
 
 from .oracle import Oracle
