@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 # (code, title, detail) as documented on developers.telnyx.com; the code is a string on the wire.
-_TELNYX_ERRORS: dict[int, tuple[str, str, str]] = {
+TELNYX_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("10015", "Bad Request", "The request failed because it was not well-formed."),
     401: (
         "10009",
@@ -73,9 +73,7 @@ def telnyx_error(
 ) -> ApiError:
     """The Telnyx envelope ``{"errors": [{"code", "title", "detail", "meta"}]}`` for ``status``."""
     fallback = 500 if status >= 500 else 400
-    default_code, default_title, default_detail = _TELNYX_ERRORS.get(
-        status, _TELNYX_ERRORS[fallback]
-    )
+    default_code, default_title, default_detail = TELNYX_ERRORS.get(status, TELNYX_ERRORS[fallback])
     code = code or default_code
     error = {
         "code": code,

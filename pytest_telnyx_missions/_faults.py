@@ -21,8 +21,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.wrappers import Response
 
 from ._errors import (
-    _TELNYX_ERRORS,
     BODY_PARSE_ERROR,
+    TELNYX_ERRORS,
     ApiError,
     pydantic_errors,
     telnyx_error,
@@ -277,7 +277,7 @@ class Firing:
         if status == 400:
             # The Missions service is FastAPI: its own 400 is the body-parse error.
             return BODY_PARSE_ERROR if fault.detail is None else {"detail": fault.detail}
-        title = None if status in _TELNYX_ERRORS else http.client.responses.get(status)
+        title = None if status in TELNYX_ERRORS else http.client.responses.get(status)
         detail = fault.detail if isinstance(fault.detail, str) else None
         return telnyx_error(status, detail, title=title).body
 

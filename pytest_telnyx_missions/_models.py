@@ -56,6 +56,10 @@ class MissionRun(BaseModel):
     updated_at: datetime
 
 
+MissionRunData = MissionRun
+"""The spec's name for a run."""
+
+
 class Mission(BaseModel):
     """A mission (``MissionData`` in the spec)."""
 
@@ -72,8 +76,12 @@ class Mission(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+MissionData = Mission
+"""The spec's name for a mission."""
+
+
 class MissionRunResponse(BaseModel):
-    data: MissionRun
+    data: MissionRunData
 
 
 class ValidationErrorItem(BaseModel):

@@ -57,9 +57,9 @@ class Seeder:
 
 
 def _build(fake: Faker, *, runs: int, missions: int) -> Snapshot:
-    made_missions = tuple(_mission(fake) for _ in range(max(missions, 1 if runs else 0)))
+    made_missions = tuple(make_mission(fake) for _ in range(max(missions, 1 if runs else 0)))
     made_runs = tuple(
-        _run(fake, made_missions[i % len(made_missions)], _STATUS_CYCLE[i % len(_STATUS_CYCLE)])
+        make_run(fake, made_missions[i % len(made_missions)], _STATUS_CYCLE[i % len(_STATUS_CYCLE)])
         for i in range(runs)
     )
     return Snapshot(missions=made_missions, runs=made_runs)
@@ -69,7 +69,7 @@ def _moment(fake: Faker, start: datetime = _WINDOW_START) -> datetime:
     return fake.date_time_between(start_date=start, end_date=_WINDOW_END, tzinfo=timezone.utc)
 
 
-def _mission(fake: Faker) -> Mission:
+def make_mission(fake: Faker) -> Mission:
     created = _moment(fake)
     return Mission(
         mission_id=fake.uuid4(),
@@ -84,7 +84,7 @@ def _mission(fake: Faker) -> Mission:
     )
 
 
-def _run(fake: Faker, mission: Mission, status: RunStatusName) -> MissionRun:
+def make_run(fake: Faker, mission: Mission, status: RunStatusName) -> MissionRun:
     started = _moment(fake, mission.created_at)
     finished = started + timedelta(minutes=fake.random_int(1, 240))
     terminal = status in TERMINAL_RUN_STATUSES

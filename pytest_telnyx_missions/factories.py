@@ -22,7 +22,7 @@ from faker import Faker
 
 from ._catalog import InvalidPayload, InvalidRunId, invalid_run_ids, invalid_update_run_payloads
 from ._models import Mission, MissionRun, RunStatus, RunStatusName
-from ._seeding import _mission, _run
+from ._seeding import make_mission, make_run
 
 __all__ = [
     "UPDATE_RUN_FIELDS",
@@ -98,14 +98,14 @@ class Factory:
         status = overrides.get("status")
         if status not in _STATUSES:
             status = fake.random_element(_STATUSES)
-        run = _run(fake, _mission(fake), cast(RunStatusName, status))
+        run = make_run(fake, make_mission(fake), cast(RunStatusName, status))
         merged = {**run.model_dump(), **overrides}
         return MissionRun.model_validate(merged).model_dump(mode="json")
 
     def mission_data(self, **overrides: Any) -> dict[str, Any]:
         """A mission as the API returns it (``MissionData``, JSON-ready); overrides win."""
         _check_keys(Mission, overrides)
-        mission = _mission(self._faker)
+        mission = make_mission(self._faker)
         if "updated_at" not in overrides:
             later = mission.created_at + timedelta(minutes=self._faker.random_int(0, 600))
             mission = mission.model_copy(update={"updated_at": later})
