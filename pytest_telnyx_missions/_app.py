@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ._faults import FaultRegistry, Firing
 
 _UUID = TypeAdapter(UUID)
+_M = TypeVar("_M", bound=BaseModel)
 _PARAM = re.compile(r"\{(\w+)\}")
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -54,6 +55,15 @@ class Call:
     body: BaseModel | None
     sent: Mapping[str, Any]
     """The JSON object exactly as the client sent it (empty when there was none)."""
+    query: BaseModel | None = None
+
+    def body_as(self, model: type[_M]) -> _M:
+        assert isinstance(self.body, model), f"{model.__name__} expected, got {self.body!r}"
+        return self.body
+
+    def query_as(self, model: type[_M]) -> _M:
+        assert isinstance(self.query, model), f"{model.__name__} expected, got {self.query!r}"
+        return self.query
 
 
 Handler = Callable[[Call], Any]
@@ -70,7 +80,10 @@ class Operation:
     success_status: int = 200
     body: type[BaseModel] | None = None
     body_required: bool = False
+    query: type[BaseModel] | None = None
     uuid_params: frozenset[str] = frozenset({"mission_id", "run_id"})
+    any_json: bool = False
+    """No declared body, but a JSON object sent along is kept (``Call.sent``), never rejected."""
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -148,10 +161,20 @@ class App:
                 params[name] = str(_UUID.validate_python(params[name]))
             except ValidationError as exc:
                 errors.extend(pydantic_errors(exc, ("path", name)))
+        query: BaseModel | None = None
+        if operation.query is not None:
+            # Starlette reads the last value of a repeated parameter.
+            given = {key: request.args.getlist(key)[-1] for key in request.args}
+            try:
+                query = operation.query.model_validate(given)
+            except ValidationError as exc:
+                errors.extend(pydantic_errors(exc, ("query",)))
         body: BaseModel | None = None
         sent: Any = None
         unparsable: ApiError | None = None
-        if operation.body is not None:
+        if operation.any_json:
+            exchange.sent = sent = _lenient_json(request)
+        elif operation.body is not None:
             try:
                 sent = _parse_body(request)
             except ApiError as error:
@@ -169,7 +192,9 @@ class App:
             raise unparsable
         if errors:
             raise validation_error(errors)
-        return operation, Call(self._store, params, body, sent if isinstance(sent, dict) else {})
+        return operation, Call(
+            self._store, params, body, sent if isinstance(sent, dict) else {}, query
+        )
 
     def _finish(self, request: Request, exchange: _Exchange, outcome: Outcome) -> Response:
         processed_status: int | None = None
@@ -209,7 +234,8 @@ class App:
                 return operation, match.groupdict()
             allowed.append(operation.method)
         if allowed:
-            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": ", ".join(allowed)})
+            allow = ", ".join(dict.fromkeys(allowed))
+            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": allow})
         raise telnyx_error(
             404,
             f"The fake has no route for {method} {path}.",
@@ -254,6 +280,15 @@ def _parse_body(request: Request) -> Any:
         raise validation_error([json_invalid_error(exc)]) from exc
     except Exception as exc:
         raise ApiError(400, BODY_PARSE_ERROR) from exc
+
+
+def _lenient_json(request: Request) -> Any:
+    """The body as JSON if it is JSON; None otherwise (the service declares no body here)."""
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw) if raw else None
+    except Exception:  # noqa: BLE001 - an undeclared body is ignored, whatever it holds
+        return None
 
 
 @lru_cache(maxsize=64)

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RunStatus(str, Enum):
@@ -25,6 +25,119 @@ class RunStatus(str, Enum):
 
 RunStatusName = Literal["pending", "running", "paused", "succeeded", "failed", "cancelled"]
 TERMINAL_RUN_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class StepStatus(str, Enum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+    skipped = "skipped"
+    failed = "failed"
+
+
+class EventType(str, Enum):
+    status_change = "status_change"
+    step_started = "step_started"
+    step_completed = "step_completed"
+    step_failed = "step_failed"
+    tool_call = "tool_call"
+    tool_result = "tool_result"
+    message = "message"
+    error = "error"
+    custom = "custom"
+
+
+class ExecutionMode(str, Enum):
+    external = "external"
+    managed = "managed"
+
+
+StepStatusName = Literal["pending", "in_progress", "completed", "skipped", "failed"]
+FINISHED_STEP_STATUSES: frozenset[str] = frozenset({"completed", "skipped", "failed"})
+
+
+# -- requests ------------------------------------------------------------------------------
+class CreateMissionRequest(BaseModel):
+    name: str
+    description: str | None = None
+    model: str | None = None
+    instructions: str | None = None
+    execution_mode: ExecutionMode = ExecutionMode.external
+    metadata: dict[str, Any] | None = None
+
+
+class UpdateMissionRequest(BaseModel):
+    name: str | None = None
+    description: str | None = None
+    model: str | None = None
+    instructions: str | None = None
+    execution_mode: ExecutionMode | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class CreateMissionRunRequest(BaseModel):
+    input: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class CreateEventRequest(BaseModel):
+    type: EventType
+    summary: str
+    step_id: str | None = None
+    agent_id: str | None = None
+    payload: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+
+
+class CreatePlanStepRequest(BaseModel):
+    step_id: str
+    description: str
+    sequence: int
+    parent_step_id: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class CreatePlanRequest(BaseModel):
+    steps: list[CreatePlanStepRequest]
+
+
+class AddPlanStepsRequest(BaseModel):
+    steps: list[CreatePlanStepRequest]
+
+
+class UpdatePlanStepRequest(BaseModel):
+    status: StepStatus | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class LinkTelnyxAgentRequest(BaseModel):
+    telnyx_agent_id: str
+
+
+# -- query parameters, in the order the service declares them (the order of their 422s) ----
+class PageQuery(BaseModel):
+    page_number: int = Field(1, alias="page[number]", ge=1)
+    page_size: int = Field(20, alias="page[size]", gt=0, le=1000)
+
+
+class RunsQuery(BaseModel):
+    status: str | None = None
+    page_number: int = Field(1, alias="page[number]", ge=1)
+    page_size: int = Field(20, alias="page[size]", gt=0, le=1000)
+
+
+class RecentEventsQuery(BaseModel):
+    type: str | None = None
+    page_number: int = Field(1, alias="page[number]", ge=1)
+    page_size: int = Field(50, alias="page[size]", gt=0, le=1000)
+
+
+class RunEventsQuery(BaseModel):
+    type: str | None = None
+    step_id: str | None = None
+    agent_id: str | None = None
+    page_number: int = Field(1, alias="page[number]", ge=1)
+    page_size: int = Field(50, alias="page[size]", gt=0, le=1000)
 
 
 class UpdateMissionRunRequest(BaseModel):
@@ -78,6 +191,48 @@ class Mission(BaseModel):
 
 MissionData = Mission
 """The spec's name for a mission."""
+
+
+class Event(BaseModel):
+    """An event in a run's audit trail (``EventData`` in the spec)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    run_id: str
+    type: str
+    summary: str
+    timestamp: datetime
+    step_id: str | None = None
+    agent_id: str | None = None
+    payload: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+
+
+class PlanStep(BaseModel):
+    """A step of a run's plan (``PlanStepData`` in the spec)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step_id: str
+    run_id: str
+    sequence: int
+    description: str
+    status: StepStatusName = "pending"
+    parent_step_id: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class TelnyxAgent(BaseModel):
+    """A Telnyx agent linked to a run (``TelnyxAgentData`` in the spec)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    telnyx_agent_id: str
+    created_at: datetime
 
 
 class MissionRunResponse(BaseModel):

@@ -394,7 +394,10 @@ def test_faulted_requests_are_not_reported_as_unhandled(api: Api) -> None:
 
 
 def test_unknown_operation_lists_the_known_ones(telnyx_missions: FakeMissions) -> None:
-    with pytest.raises(ValueError, match="known operations: get_run, update_run"):
+    with pytest.raises(
+        ValueError,
+        match=r"known operations: add_plan_steps, .*, get_run, .*, update_run, update_tool$",
+    ):
         telnyx_missions.fail_next("patch_run", status=500)
 
 

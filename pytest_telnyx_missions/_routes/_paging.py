@@ -1,0 +1,37 @@
+"""Pages of a list, with the ``meta`` the SDK's paginator reads."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+
+class _Paged(Protocol):
+    page_number: int
+    page_size: int
+
+
+def page(items: Sequence[BaseModel], query: _Paged) -> dict[str, Any]:
+    """One page of ``items``; ``meta.page_number`` echoes the request, as the SDK pages by it."""
+    number, size = query.page_number, query.page_size
+    chunk = items[(number - 1) * size : number * size]
+    return {
+        "data": [item.model_dump(mode="json") for item in chunk],
+        "meta": {
+            "total_pages": math.ceil(len(items) / size),
+            "total_results": len(items),
+            "page_number": number,
+            "page_size": size,
+        },
+    }
+
+
+def data(item: BaseModel) -> dict[str, Any]:
+    return {"data": item.model_dump(mode="json")}
+
+
+def data_list(items: Sequence[BaseModel]) -> dict[str, Any]:
+    return {"data": [item.model_dump(mode="json") for item in items]}
