@@ -7,15 +7,17 @@ pytest.register_assert_rewrite("pytest_telnyx_missions._assertions")
 
 from ._faults import Fault, FaultRule  # noqa: E402
 from ._journal import RecordedRequest, RunUpdate  # noqa: E402
-from ._models import Mission, MissionRun, RunStatus  # noqa: E402
+from ._models import Event, Mission, MissionRun, PlanStep, RunStatus  # noqa: E402
 from ._server import FakeMissions  # noqa: E402
 
 __all__ = [
+    "Event",
     "FakeMissions",
     "Fault",
     "FaultRule",
     "Mission",
     "MissionRun",
+    "PlanStep",
     "RecordedRequest",
     "RunStatus",
     "RunUpdate",

@@ -11,7 +11,16 @@ from typing import Any
 
 from faker import Faker
 
-from ._models import TERMINAL_RUN_STATUSES, Mission, MissionRun, RunStatusName
+from ._models import (
+    FINISHED_STEP_STATUSES,
+    TERMINAL_RUN_STATUSES,
+    Event,
+    Mission,
+    MissionRun,
+    PlanStep,
+    RunStatusName,
+    StepStatusName,
+)
 from ._state import Snapshot
 
 _WINDOW_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -62,7 +71,10 @@ def _build(fake: Faker, *, runs: int, missions: int) -> Snapshot:
         make_run(fake, made_missions[i % len(made_missions)], _STATUS_CYCLE[i % len(_STATUS_CYCLE)])
         for i in range(runs)
     )
-    return Snapshot(missions=made_missions, runs=made_runs)
+    # Plans and events come after every run, so adding them left the runs of a seed unchanged.
+    steps = tuple(step for run in made_runs for step in _plan(fake, run))
+    events = tuple(event for run in made_runs for event in _events(fake, run))
+    return Snapshot(missions=made_missions, runs=made_runs, events=events, steps=steps)
 
 
 def _moment(fake: Faker, start: datetime = _WINDOW_START) -> datetime:
@@ -115,3 +127,61 @@ def make_run(fake: Faker, mission: Mission, status: RunStatusName) -> MissionRun
         updated_at=finished if terminal else started + timedelta(seconds=fake.random_int(1, 600)),
         **fields,
     )
+
+
+# How far a run's three-step plan got, by the run's status.
+_STEPS_DONE: dict[str, tuple[StepStatusName, StepStatusName, StepStatusName]] = {
+    "pending": ("pending", "pending", "pending"),
+    "running": ("completed", "in_progress", "pending"),
+    "paused": ("completed", "in_progress", "pending"),
+    "succeeded": ("completed", "completed", "completed"),
+    "failed": ("completed", "failed", "skipped"),
+    "cancelled": ("completed", "skipped", "skipped"),
+}
+_STEP_NAMES = ("Gather the records", "Contact the customers", "Write the report")
+
+
+def _plan(fake: Faker, run: MissionRun) -> list[PlanStep]:
+    clock = run.started_at
+    steps = []
+    for sequence, (name, status) in enumerate(
+        zip(_STEP_NAMES, _STEPS_DONE[run.status], strict=True), 1
+    ):
+        started = clock if status != "pending" else None
+        clock += timedelta(seconds=fake.random_int(5, 300))
+        finished = clock if status in FINISHED_STEP_STATUSES else None
+        steps.append(
+            PlanStep(
+                step_id=f"step-{sequence}",
+                run_id=run.run_id,
+                sequence=sequence,
+                description=name,
+                status=status,
+                started_at=started if status != "skipped" else None,
+                completed_at=finished,
+            )
+        )
+    return steps
+
+
+def _events(fake: Faker, run: MissionRun) -> list[Event]:
+    span = max((run.updated_at - run.started_at).total_seconds(), 1.0)
+    summaries: list[tuple[str, str, str | None]] = [("status_change", "Run started", None)]
+    if run.status != "pending":
+        summaries.append(
+            ("tool_call", f"Looked up {run.input and run.input.get('customer')}", "step-1")
+        )
+        summaries.append(("message", fake.sentence(nb_words=7), "step-2"))
+    if run.status in TERMINAL_RUN_STATUSES:
+        summaries.append(("status_change", f"Run {run.status}", None))
+    return [
+        Event(
+            event_id=fake.uuid4(),
+            run_id=run.run_id,
+            type=kind,
+            summary=summary,
+            step_id=step_id,
+            timestamp=run.started_at + timedelta(seconds=span * n / len(summaries)),
+        )
+        for n, (kind, summary, step_id) in enumerate(summaries)
+    ]

@@ -17,7 +17,7 @@ from ._app import App
 from ._assertions import RunUpdateAssertions, fields_match
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
-from ._models import Mission, MissionRun, RunStatusName
+from ._models import Event, Mission, MissionRun, PlanStep, RunStatusName
 from ._routes import OPERATIONS
 from ._seeding import Seeder
 from ._state import Store
@@ -127,6 +127,17 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
     def missions(self) -> list[Mission]:
         with self._lock:
             return [mission.model_copy(deep=True) for mission in self._store.missions.values()]
+
+    def events(self, run_id: str | None = None) -> list[Event]:
+        """The events of a run (or of every run), in the order they were logged; copies."""
+        wanted = None if run_id is None else canonical_id(str(run_id))
+        return [event.model_copy(deep=True) for event in self._store.events_of(wanted)]
+
+    def plan(self, run_id: str) -> list[PlanStep]:
+        """The steps of a run's plan, by sequence; copies."""
+        return [
+            step.model_copy(deep=True) for step in self._store.plan_of(canonical_id(str(run_id)))
+        ]
 
     def get_run(self, run_id: str) -> MissionRun:
         """The current state of a run (a copy: changing it changes nothing in the fake)."""

@@ -258,3 +258,20 @@ def test_listens_on_loopback_only(fake: FakeMissions) -> None:
     assert server is not None
     assert server.socket.getsockname()[0] == "127.0.0.1"
     assert fake.url.startswith("http://127.0.0.1:")
+
+
+def test_seeded_runs_have_plans_and_events_that_fit_their_status() -> None:
+    fake = FakeMissions(runs=7)
+    for run in fake.runs:
+        plan = fake.plan(run.run_id)
+        assert [s.sequence for s in plan] == [1, 2, 3]
+        events = fake.events(run.run_id)
+        assert events[0].summary == "Run started"
+        assert all(run.started_at <= e.timestamp <= run.updated_at for e in events)
+        if run.status == "succeeded":
+            assert {s.status for s in plan} == {"completed"}
+            assert events[-1].summary == "Run succeeded"
+        if run.status == "pending":
+            assert {s.status for s in plan} == {"pending"}
+            assert len(events) == 1
+    assert len(fake.events()) == sum(len(fake.events(r.run_id)) for r in fake.runs)
