@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl
 from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -164,7 +165,7 @@ class App:
         query: BaseModel | None = None
         if operation.query is not None:
             # Starlette reads the last value of a repeated parameter.
-            given = {key: request.args.getlist(key)[-1] for key in request.args}
+            given = {key: values[-1] for key, values in query_lists(request).items()}
             try:
                 query = operation.query.model_validate(given)
             except ValidationError as exc:
@@ -207,7 +208,7 @@ class App:
                 path=request.path,
                 operation=exchange.operation.name if exchange.operation else None,
                 path_params=exchange.params,
-                query={key: request.args.getlist(key) for key in request.args},
+                query=query_lists(request),
                 headers={key.lower(): value for key, value in request.headers.items()},
                 body=request.get_data(cache=True),
                 json=exchange.sent,
@@ -280,6 +281,15 @@ def _parse_body(request: Request) -> Any:
         raise validation_error([json_invalid_error(exc)]) from exc
     except Exception as exc:
         raise ApiError(400, BODY_PARSE_ERROR) from exc
+
+
+def query_lists(request: Request) -> dict[str, list[str]]:
+    """The query as Starlette reads it: ``parse_qsl`` of the raw query string, blanks kept, and
+    percent-escapes that are not UTF-8 replaced by U+FFFD (werkzeug's ``args`` keeps ``%FF``)."""
+    lists: dict[str, list[str]] = {}
+    for key, value in parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True):
+        lists.setdefault(key, []).append(value)
+    return lists
 
 
 def _lenient_json(request: Request) -> Any:
