@@ -1,7 +1,7 @@
 """Every operation that validates input answers bad input like FastAPI 0.128.0, byte for byte.
 
 The oracle (``tests/oracle.py``) is a FastAPI app written from the spec, not from the fake's
-models. Paths below use ``{m}`` and ``{r}`` for the first seeded run's mission and run ids; valid
+models. Paths below use ``{m}`` and ``{r}`` for the first mission and a run added to it; valid
 cases may also use ``{event}``, ``{kb}``, ``{mcp}``, ``{tool}`` (made before the request),
 ``{step}`` (``s1``, in a plan made first), ``{agent}`` (``agent-1``, linked first) and ``{plain}``
 (a mission whose id is not a UUID, where the spec declares a plain string).
@@ -418,7 +418,8 @@ class Sender:
 
     def __init__(self, fake: FakeMissions, oracle: Oracle, http: httpx.Client) -> None:
         self.fake, self.oracle, self.http = fake, oracle, http
-        run = fake.runs[0]
+        # A run of its own: seeded runs already have a plan, which a valid create-plan would hit.
+        run = fake.add_run(mission_id=fake.runs[0].mission_id)
         self.ids = {
             "m": run.mission_id,
             "r": run.run_id,
