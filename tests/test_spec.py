@@ -64,3 +64,15 @@ def test_update_run_operation_is_in_the_spec() -> None:
     operation = SPEC["paths"]["/ai/missions/{mission_id}/runs/{run_id}"]["patch"]
     assert operation["x-sdk-method"].endswith("runs.update")
     assert set(operation["responses"]) >= {"200", "422"}
+
+
+def test_readme_lists_every_operation() -> None:
+    from pathlib import Path
+
+    from pytest_telnyx_missions._routes import OPERATIONS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    for op in OPERATIONS:
+        sdk = SPEC["paths"][op.path][op.method.lower()]["x-sdk-method"].removeprefix("client.")
+        row = f"| `{op.name}` | `{op.method} {op.path}` | `{sdk}` | {op.success_status} |"
+        assert row in readme
