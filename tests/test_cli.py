@@ -19,6 +19,8 @@ import httpx
 import pytest
 import telnyx
 
+from .helpers import readme_blocks
+
 LINE = re.compile(r"export TELNYX_BASE_URL=(?P<base_url>\S+) TELNYX_API_KEY=(?P<api_key>\S+)$")
 COMMAND = [sys.executable, "-m", "pytest_telnyx_missions"]
 STARTUP_TIMEOUT = 10.0
@@ -202,3 +204,23 @@ def test_busy_port_is_a_clear_error() -> None:
     assert stderr.startswith(f"telnyx-missions-fake: error: cannot listen on 127.0.0.1:{port}: ")
     assert "in use" in stderr, stderr
     assert "--port 0" in stderr
+
+
+def test_readme_shows_the_line_printed_and_working_curl_commands() -> None:
+    [line] = readme_blocks("Standalone server", "text")
+    [commands] = readme_blocks("Standalone server", "bash")[1:]
+    with serve() as served:
+        port = served.base_url.rsplit(":", 1)[1].removesuffix("/v2")
+        assert served.line == line.strip().replace(":4010", f":{port}")
+        for command in commands.replace("\\\n", " ").splitlines():
+            method = "POST" if " -X POST " in command else "GET"
+            url = re.search(r"http://\S+", command)
+            body = re.search(r"-d '(.*)'", command)
+            assert url, command
+            answer = httpx.request(
+                method,
+                url[0].replace(":4010", f":{port}"),
+                content=body[1] if body else None,
+                headers={"content-type": "application/x-www-form-urlencoded"},  # as curl -d
+            )
+            assert answer.is_success, (command, answer.text)
