@@ -6,7 +6,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from pytest_httpserver.httpserver import HTTPServerBase
@@ -15,12 +15,16 @@ from werkzeug.wrappers import Request, Response
 
 from ._app import App
 from ._assertions import RunUpdateAssertions, fields_match
+from ._control import ControlApp, is_control_path
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Event, Mission, MissionRun, PlanStep, RunStatusName
 from ._routes import OPERATIONS
 from ._seeding import Seeder
 from ._state import Store
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
 DEFAULT_SEED = 0
@@ -45,7 +49,9 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         api_key: str = DEFAULT_API_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
+        control_api: bool = False,
     ) -> None:
+        """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``)."""
         self.api_key = api_key
         self._lock = threading.RLock()
         self._store = Store(self._lock)
@@ -60,7 +66,8 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             authorize=_has_bearer_token,
             faults=self._faults,
         )
-        self._server = _HTTPServer(self._app, host, port)
+        control = ControlApp(self, seed=seed, runs=runs, missions=missions) if control_api else None
+        self._server = _HTTPServer(self._app, host, port, control=control)
         self.reset(seed=seed, runs=runs, missions=missions)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -246,11 +253,17 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 
 class _HTTPServer(HTTPServerBase):
-    """pytest-httpserver's server lifecycle, dispatching every request to the fake's app."""
+    """pytest-httpserver's server lifecycle, dispatching every request to the fake's app.
 
-    def __init__(self, app: App, host: str, port: int) -> None:
+    With a ``control`` app, paths under ``/_fake/`` go to it instead, never through the fake's app.
+    """
+
+    def __init__(
+        self, app: App, host: str, port: int, *, control: WSGIApplication | None = None
+    ) -> None:
         super().__init__(host, port, threaded=True)
         self._app = app
+        self._control = control
 
     def start(self) -> None:
         if self.is_running():
@@ -268,6 +281,8 @@ class _HTTPServer(HTTPServerBase):
         self.server.serve_forever(poll_interval=0.05)
 
     def _wsgi(self, environ: Any, start_response: Any) -> Any:
+        if self._control is not None and is_control_path(environ.get("PATH_INFO", "")):
+            return self._control(environ, start_response)
         return self._app(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:

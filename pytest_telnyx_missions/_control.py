@@ -1,0 +1,190 @@
+"""The control API of a served fake: ``/_fake/...``, beside the fake's request pipeline.
+
+The fake's HTTP server hands ``/_fake/`` paths to :class:`ControlApp` before the fake's ``App``
+sees them, so control requests need no key, are never recorded in the journal and are never
+answered by fault rules. Only a fake made with ``control_api=True`` (the standalone server) has it.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from ._app import Outcome, to_response
+from ._faults import Fault, FaultRule
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from ._server import FakeMissions
+
+CONTROL_PREFIX = "/_fake/"
+
+_M = TypeVar("_M", bound=BaseModel)
+
+_Handler = Callable[[Request], Outcome]
+
+
+class _ResetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = None
+    runs: int | None = Field(None, ge=0, le=10_000)
+    missions: int | None = Field(None, ge=0, le=10_000)
+
+
+class _FaultRuleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operation: str
+    times: int | None = 1
+    run_id: str | None = None
+    faults: list[Fault] = Field(min_length=1)
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def is_control_path(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/")
+
+
+class ControlApp:
+    """The WSGI app of ``/_fake/...``: reset, journal, runs and fault rules of one fake."""
+
+    def __init__(self, fake: FakeMissions, *, seed: int, runs: int, missions: int) -> None:
+        self._fake = fake
+        self._defaults = {"seed": seed, "runs": runs, "missions": missions}
+        self._routes: dict[str, dict[str, _Handler]] = {
+            "/_fake/health": {"GET": self._health},
+            "/_fake/reset": {"POST": self._reset},
+            "/_fake/requests": {"GET": self._requests},
+            "/_fake/run-updates": {"GET": self._run_updates},
+            "/_fake/runs": {"GET": self._runs},
+            "/_fake/faults": {"GET": self._faults, "POST": self._add_fault},
+        }
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        methods = self._routes.get(request.path)
+        if methods is None:
+            known = ", ".join(f"{' '.join(m)} {path}" for path, m in self._routes.items())
+            message = f"The fake has no control route {request.path}. Control routes: {known}."
+            return to_response(Outcome(404, {"error": message}))
+        handler = methods.get(request.method)
+        if handler is None:
+            allow = ", ".join(methods)
+            message = f"{request.method} {request.path} is not allowed; use {allow}."
+            return to_response(Outcome(405, {"error": message}, {"allow": allow}))
+        try:
+            return to_response(handler(request))
+        except _BadRequest as error:
+            return to_response(Outcome(400, {"error": str(error)}))
+        except Exception:  # noqa: BLE001 - shown to the caller and on the server's stderr
+            trace = traceback.format_exc()
+            print(trace, end="", file=sys.stderr, flush=True)
+            message = "The fake's control API failed:\n" + trace
+            return to_response(Outcome(500, {"error": message}))
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _health(self, request: Request) -> Outcome:
+        return Outcome(200, {"status": "ok"})
+
+    def _reset(self, request: Request) -> Outcome:
+        body = _parse(request, _ResetBody, "reset body", "seed, runs, missions")
+        self._fake.reset(**{**self._defaults, **body.model_dump(exclude_none=True)})
+        return Outcome(204, None)
+
+    def _requests(self, request: Request) -> Outcome:
+        entries = [
+            {
+                "method": entry.method,
+                "path": entry.path,
+                "operation": entry.operation,
+                "path_params": dict(entry.path_params),
+                "query": dict(entry.query),
+                "status_code": entry.status_code,
+                "json": entry.json,
+                "response": entry.response,
+                "time": entry.time.isoformat(),
+                "fault": entry.fault,
+            }
+            for entry in self._fake.requests
+        ]
+        return Outcome(200, {"data": entries})
+
+    def _run_updates(self, request: Request) -> Outcome:
+        updates = [
+            {
+                "mission_id": update.mission_id,
+                "run_id": update.run_id,
+                "fields": update.fields,
+                "status_code": update.status_code,
+                "applied": update.applied,
+                "fault": update.fault,
+            }
+            for update in self._fake.run_updates(request.args.get("run_id") or None)
+        ]
+        return Outcome(200, {"data": updates})
+
+    def _runs(self, request: Request) -> Outcome:
+        return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})
+
+    def _faults(self, request: Request) -> Outcome:
+        return Outcome(200, {"data": [_rule_json(rule) for rule in self._fake.faults]})
+
+    def _add_fault(self, request: Request) -> Outcome:
+        keys = ", ".join(f.name for f in fields(Fault))
+        body = _parse(
+            request,
+            _FaultRuleBody,
+            "fault rule",
+            f"operation, times, run_id, faults (a list of objects with {keys})",
+        )
+        try:
+            rule = self._fake.add_fault(
+                body.operation, *body.faults, times=body.times, run_id=body.run_id
+            )
+        except ValueError as error:
+            raise _BadRequest(f"Invalid fault rule: {error}") from error
+        return Outcome(201, {"data": _rule_json(rule)})
+
+
+def _parse(request: Request, model: type[_M], what: str, keys: str) -> _M:
+    raw = request.get_data(cache=True)
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        problems = "; ".join(_problem(error) for error in exc.errors(include_url=False))
+        raise _BadRequest(f"Invalid {what}: {problems}. It takes the keys {keys}.") from exc
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        message = "unknown key"
+    elif error["type"] != "json_invalid" and "input" in error and error["type"] != "missing":
+        message = f"{message} (got {error['input']!r})"
+    return f"{where}: {message}"
+
+
+def _rule_json(rule: FaultRule) -> dict[str, Any]:
+    return {
+        "number": rule.number,
+        "operation": rule.operation,
+        "run_id": rule.run_id,
+        "times": rule.times,
+        "fired": rule.fired,
+        "description": str(rule),
+        "faults": [str(fault) for fault in rule.faults],
+    }

@@ -1,0 +1,151 @@
+"""The standalone fake: ``python -m pytest_telnyx_missions`` (or ``telnyx-missions-fake``).
+
+Serves a ``FakeMissions`` with its control API under ``/_fake/`` until SIGINT or SIGTERM, for
+tests outside pytest: another language's SDK, a manual session, a CI job without docker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
+
+PROG = "telnyx-missions-fake"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4010  # where the official SDKs' own test suites look for a mock server
+_USAGE_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.allow_remote and not _is_loopback(args.host):
+        parser.error(
+            f"--host {args.host} is not a loopback address. The fake accepts any API key and "
+            "its control API (/_fake/) needs none, so anyone who can reach it can change it. "
+            "Pass --allow-remote to serve it there anyway."
+        )
+    busy = _bind_problem(args.host, args.port)
+    if busy:
+        return _fail(busy)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    fake = FakeMissions(
+        seed=args.seed,
+        runs=args.runs,
+        missions=args.missions,
+        host=args.host,
+        port=args.port,
+        control_api=True,
+    )
+    try:
+        try:
+            fake.start()
+        except SystemExit:  # werkzeug's bind error, already explained on stderr
+            return _fail(f"cannot listen on {args.host}:{args.port} (see above).")
+        print(
+            f"{PROG}: serving {fake.url} (seed {args.seed}, {args.runs} runs; control API "
+            f"{fake.url}/_fake/; Ctrl+C stops) -- export TELNYX_BASE_URL={fake.base_url} "
+            f"TELNYX_API_KEY={fake.api_key}",
+            flush=True,
+        )
+        while not stop.wait(0.2):
+            pass
+    finally:
+        fake.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print(f"{PROG}: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Serve the in-memory fake of the Telnyx AI Missions API, with a control API "
+        "under /_fake/ (reset, journal, run updates, runs, fault rules), until Ctrl+C or SIGTERM.",
+    )
+    add = parser.add_argument
+    add("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
+    add("--port", type=_port, default=DEFAULT_PORT, help="0 picks a free one (default %(default)s)")
+    add("--seed", type=int, default=DEFAULT_SEED, help="seed of the data (default %(default)s)")
+    add("--runs", type=_count, default=DEFAULT_RUNS, help="seeded runs (default %(default)s)")
+    add(
+        "--missions",
+        type=_count,
+        default=DEFAULT_MISSIONS,
+        help="missions the runs are spread over (default %(default)s)",
+    )
+    add(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not a loopback address (anyone reaching it can use it)",
+    )
+    return parser
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"expected 0-10000, got {value}")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    """True for a loopback address, or a name whose every address is one (``localhost``)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def _bind_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host:port`` (tried on a probe socket), or None."""
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as werkzeug chooses
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if sys.platform != "win32":  # as the server; on Windows it would allow sharing the port
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            hint = (
+                " (another fake still running?). Stop it, pick another --port, or pass "
+                "--port 0 for a free one."
+                if port and "in use" in reason.lower()
+                else "."
+            )
+            return f"cannot listen on {host}:{port}: {reason}{hint}"
+    return None
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    return _USAGE_ERROR

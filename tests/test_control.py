@@ -1,0 +1,188 @@
+"""The control API under ``/_fake/``, on an in-process ``FakeMissions(control_api=True)``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from pytest_telnyx_missions import FakeMissions
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[FakeMissions]:
+    with FakeMissions(seed=3, runs=2, control_api=True) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(served: FakeMissions) -> FakeMissions:
+    served.reset(seed=3, runs=2)
+    return served
+
+
+def control(fake: FakeMissions, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{fake.url}/_fake/{path}", **kwargs)
+
+
+def test_control_requests_need_no_key_and_are_never_recorded(fake: FakeMissions) -> None:
+    assert control(fake, "GET", "health").json() == {"status": "ok"}
+    assert control(fake, "GET", "runs").status_code == 200
+    assert control(fake, "GET", "requests").json() == {"data": []}
+    assert fake.requests == []
+
+
+def test_fault_rules_never_answer_control_requests(fake: FakeMissions) -> None:
+    fake.fail_next("get_run", status=503, times=None)
+    fake.fail_next("list_recent_runs", drop=True, times=None)
+    assert control(fake, "GET", "runs").status_code == 200
+    assert [rule.fired for rule in fake.faults] == [0, 0]
+
+
+def test_requests_lists_the_journal(fake: FakeMissions) -> None:
+    run = fake.runs[0]
+    path = f"/v2/ai/missions/{run.mission_id}/runs/{run.run_id}"
+    httpx.patch(fake.url + path, json={"status": "done"}, headers={"Authorization": "Bearer k"})
+
+    [entry] = control(fake, "GET", "requests").json()["data"]
+    assert entry == {
+        "method": "PATCH",
+        "path": path,
+        "operation": "update_run",
+        "path_params": {"mission_id": run.mission_id, "run_id": run.run_id},
+        "query": {},
+        "status_code": 422,
+        "json": {"status": "done"},
+        "response": fake.requests[0].response,
+        "time": fake.requests[0].time.isoformat(),
+        "fault": None,
+    }
+
+
+def test_run_updates_filter_by_run(fake: FakeMissions) -> None:
+    first, second = fake.runs
+    auth = {"Authorization": "Bearer k"}
+    for run in (first, second):
+        path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
+        httpx.patch(fake.url + path, json={"metadata": {"n": 1}}, headers=auth)
+
+    every = control(fake, "GET", "run-updates").json()["data"]
+    [only] = control(fake, "GET", "run-updates", params={"run_id": second.run_id}).json()["data"]
+    assert [u["run_id"] for u in every] == [first.run_id, second.run_id]
+    assert (only["run_id"], only["fields"], only["applied"]) == (
+        second.run_id,
+        {"metadata": {"n": 1}},
+        True,
+    )
+
+
+def test_faults_are_added_and_listed(fake: FakeMissions) -> None:
+    run = fake.runs[0]
+    rule = {
+        "operation": "update_run",
+        "times": 2,
+        "run_id": run.run_id.upper(),
+        "faults": [{"status": 429, "retry_after_ms": 5}, {"drop": True}],
+    }
+    added = control(fake, "POST", "faults", json=rule)
+
+    assert added.status_code == 201
+    expected = {
+        "number": 1,
+        "operation": "update_run",
+        "run_id": run.run_id,
+        "times": 2,
+        "fired": 0,
+        "description": f"fault rule #1 on update_run (run {run.run_id})",
+        "faults": ["429 Too Many Requests (retry-after-ms: 5)", "drop the connection"],
+    }
+    assert added.json() == {"data": expected}
+    assert control(fake, "GET", "faults").json() == {"data": [expected]}
+    assert fake.faults[0].total == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"operation": "update_runs", "faults": [{"status": 503}]},
+            "Invalid fault rule: Unknown operation 'update_runs'; known operations: ",
+        ),
+        (
+            {"operation": "update_run", "faults": [{"status": 200}]},
+            "Invalid fault rule: faults.0: status must be an HTTP error (400-599), got 200",
+        ),
+        (
+            {"operation": "update_run", "faults": [{"status": "soon"}]},
+            "Invalid fault rule: faults.0.status: Input should be a valid integer, unable to "
+            "parse string as an integer (got 'soon')",
+        ),
+        (
+            {"operation": "update_run", "when": "x", "faults": [{"status": 503, "wait": 1}]},
+            "Invalid fault rule: faults.0.wait: unknown key; when: unknown key. It takes the keys "
+            "operation, times, run_id, faults (a list of objects with status, detail, field, ",
+        ),
+        ({"operation": "update_run", "faults": []}, "faults: List should have at least 1 item"),
+        ({"faults": [{"status": 503}]}, "Invalid fault rule: operation: Field required."),
+        (
+            {"operation": "update_run", "times": 0, "faults": [{"status": 503}]},
+            "Invalid fault rule: times must be >= 1 (or None for every request), got 0",
+        ),
+        (b"{'operation': 1}", "Invalid fault rule: body: Invalid JSON: "),
+    ],
+    ids=["operation", "status", "type", "unknown-keys", "no-faults", "missing", "times", "json"],
+)
+def test_a_bad_fault_rule_is_a_400_that_says_why(
+    fake: FakeMissions, body: Any, message: str
+) -> None:
+    sent = {"content": body} if isinstance(body, bytes) else {"json": body}
+    answer = control(fake, "POST", "faults", **sent)
+    assert answer.status_code == 400
+    assert message in answer.json()["error"]
+    assert fake.faults == []
+
+
+def test_reset_defaults_to_the_values_the_fake_was_made_with(fake: FakeMissions) -> None:
+    seeded = fake.runs
+    assert control(fake, "POST", "reset", json={"runs": 4}).status_code == 204
+    assert fake.runs[:2] == seeded
+    assert len(fake.runs) == 4
+    assert control(fake, "POST", "reset").status_code == 204
+    assert fake.runs == seeded
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"seed": "x"}, "seed: Input should be a valid integer"),
+        ({"runs": -1}, "runs: Input should be greater than or equal to 0 (got -1)"),
+        ({"run": 2}, "run: unknown key. It takes the keys seed, runs, missions."),
+        ([1], "body: Input should be an object"),
+    ],
+)
+def test_a_bad_reset_is_a_400(fake: FakeMissions, body: Any, message: str) -> None:
+    answer = control(fake, "POST", "reset", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith(f"Invalid reset body: {message}")
+
+
+def test_unknown_control_routes(fake: FakeMissions) -> None:
+    missing = control(fake, "GET", "nope")
+    assert missing.status_code == 404
+    assert missing.json()["error"].startswith(
+        "The fake has no control route /_fake/nope. Control routes: GET /_fake/health, "
+        "POST /_fake/reset, "
+    )
+    wrong = control(fake, "DELETE", "faults")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST")
+    assert fake.requests == []
+
+
+def test_the_fixtures_fake_has_no_control_api(telnyx_missions: FakeMissions) -> None:
+    """In pytest the fake's methods are the control: /_fake/ is an unknown route there."""
+    answer = httpx.get(telnyx_missions.url + "/_fake/health")
+    assert answer.status_code == 404
+    assert answer.json()["errors"][0]["code"] == "10005"
+    telnyx_missions.reset()  # the unrouted request is on purpose: not a teardown failure
