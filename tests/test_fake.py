@@ -275,3 +275,13 @@ def test_seeded_runs_have_plans_and_events_that_fit_their_status() -> None:
             assert {s.status for s in plan} == {"pending"}
             assert len(events) == 1
     assert len(fake.events()) == sum(len(fake.events(r.run_id)) for r in fake.runs)
+
+
+def test_stop_releases_the_port() -> None:
+    import socket
+
+    fake = FakeMissions().start()
+    port = int(fake.url.rsplit(":", 1)[1])
+    fake.stop()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # fails with EADDRINUSE if the socket were still open
