@@ -275,12 +275,6 @@ class _HTTPServer(HTTPServerBase):
         self.server_thread = threading.Thread(target=self.thread_target, daemon=True)
         self.server_thread.start()
 
-    def stop(self) -> None:
-        server = self.server
-        super().stop()
-        if server is not None:
-            server.server_close()  # pytest-httpserver leaves the listening socket open
-
     def thread_target(self) -> None:
         # A short poll keeps stop() (end of session) quick; werkzeug's default waits 0.5 s.
         assert self.server is not None
