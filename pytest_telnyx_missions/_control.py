@@ -59,9 +59,8 @@ def is_control_path(path: str) -> bool:
 class ControlApp:
     """The WSGI app of ``/_fake/...``: reset, journal, runs and fault rules of one fake."""
 
-    def __init__(self, fake: FakeMissions, *, seed: int, runs: int, missions: int) -> None:
+    def __init__(self, fake: FakeMissions) -> None:
         self._fake = fake
-        self._defaults = {"seed": seed, "runs": runs, "missions": missions}
         self._routes: dict[str, dict[str, _Handler]] = {
             "/_fake/health": {"GET": self._health},
             "/_fake/reset": {"POST": self._reset},
@@ -101,7 +100,7 @@ class ControlApp:
 
     def _reset(self, request: Request) -> Outcome:
         body = _parse(request, _ResetBody, "reset body", "seed, runs, missions")
-        self._fake.reset(**{**self._defaults, **body.model_dump(exclude_none=True)})
+        self._fake.reset(**body.model_dump(exclude_none=True))
         return Outcome(204, None)
 
     def _requests(self, request: Request) -> Outcome:

@@ -50,14 +50,15 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         host: str = "127.0.0.1",
         port: int = 0,
         control_api: bool = False,
+        strict_transitions: bool = False,
     ) -> None:
-        """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``)."""
+        """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``);
+        ``strict_transitions=True`` enforces the documented run transitions (README)."""
         self.api_key = api_key
         self._lock = threading.RLock()
         self._store = Store(self._lock)
         self._journal = Journal(self._lock)
         self._seeder = Seeder()
-        self._seeded_ids: tuple[str, ...] = ()
         self._faults = FaultRegistry(self._lock, OPERATIONS)
         self._app = App(
             OPERATIONS,
@@ -66,9 +67,15 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             authorize=_has_bearer_token,
             faults=self._faults,
         )
-        control = ControlApp(self, seed=seed, runs=runs, missions=missions) if control_api else None
+        self._made_with: dict[str, Any] = {
+            "seed": seed,
+            "runs": runs,
+            "missions": missions,
+            "strict_transitions": strict_transitions,
+        }
+        control = ControlApp(self) if control_api else None
         self._server = _HTTPServer(self._app, host, port, control=control)
-        self.reset(seed=seed, runs=runs, missions=missions)
+        self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeMissions:
@@ -94,17 +101,29 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
     def reset(
         self,
         *,
-        seed: int = DEFAULT_SEED,
-        runs: int = DEFAULT_RUNS,
-        missions: int = DEFAULT_MISSIONS,
+        seed: int | None = None,
+        runs: int | None = None,
+        missions: int | None = None,
+        strict_transitions: bool | None = None,
     ) -> None:
-        """Forget every change, recorded request and fault rule; reload the data for ``seed``."""
-        snapshot = self._seeder.snapshot(seed=seed, runs=runs, missions=missions)
+        """Forget every change, recorded request and fault rule; reload the seeded data.
+
+        An option left out keeps the value the fake was made with.
+        """
+        snapshot = self._seeder.snapshot(
+            seed=self._made_with["seed"] if seed is None else seed,
+            runs=self._made_with["runs"] if runs is None else runs,
+            missions=self._made_with["missions"] if missions is None else missions,
+        )
         with self._lock:
             self._store.restore(snapshot)
+            self._store.strict_transitions = (
+                self._made_with["strict_transitions"]
+                if strict_transitions is None
+                else strict_transitions
+            )
             self._journal.clear()
             self._faults.clear()
-            self._seeded_ids = tuple(run.run_id for run in snapshot.runs)
 
     @property
     def url(self) -> str:

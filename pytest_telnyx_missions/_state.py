@@ -25,6 +25,13 @@ from ._models import (
 )
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
+# The documented transitions ("cancel a running or paused run", "pause a running run", "resume a
+# paused run"), enforced only with strict_transitions; the answer to a breach is the fake's guess.
+_ACTIONS_FROM: dict[str, frozenset[str]] = {
+    "cancel": frozenset({"running", "paused"}),
+    "pause": frozenset({"running"}),
+    "resume": frozenset({"paused"}),
+}
 
 AttachmentKey = tuple[str, str, str]
 """(kind, mission_id, id): a knowledge base, MCP server or tool attached to a mission."""
@@ -51,6 +58,7 @@ class Store:
         self.steps: dict[tuple[str, str], PlanStep] = {}
         self.agents: dict[tuple[str, str], TelnyxAgent] = {}
         self.attachments: dict[AttachmentKey, MappingProxyType[str, Any]] = {}
+        self.strict_transitions = False
         self._last_tick = datetime.min.replace(tzinfo=timezone.utc)
 
     def restore(self, snapshot: Snapshot) -> None:
@@ -125,8 +133,15 @@ class Store:
             self.steps[(step.run_id, step.step_id)] = step
         return step
 
-    def update_run(self, run: MissionRun, changes: dict[str, Any]) -> MissionRun:
-        """Apply a partial update with the README's semantics (status null: unchanged)."""
+    def update_run(
+        self, run: MissionRun, changes: dict[str, Any], *, action: str | None = None
+    ) -> MissionRun:
+        """Apply a partial update with the README's semantics (status null: unchanged).
+
+        ``action`` names the endpoint that asked (``cancel``, ``pause``, ``resume``), for the
+        strict transition rules.
+        """
+        self._check_transition(run, changes.get("status"), action)
         now = self.now()
         new: dict[str, Any] = {k: v for k, v in changes.items() if k != "status"}
         status = changes.get("status")
@@ -139,6 +154,26 @@ class Store:
                 new["finished_at"] = None
         new["updated_at"] = now
         return self.put_run(run.model_copy(update=new))
+
+    def _check_transition(self, run: MissionRun, status: str | None, action: str | None) -> None:
+        if not self.strict_transitions or status is None:
+            return
+        if action is not None:
+            allowed = _ACTIONS_FROM[action]
+            if run.status not in allowed:
+                raise telnyx_error(
+                    409,
+                    f"Cannot {action} run {run.run_id}: it is {run.status}, and {action} needs "
+                    f"{' or '.join(sorted(allowed))} (strict transitions).",
+                    headers={"x-should-retry": "false"},
+                )
+        elif run.status in TERMINAL_RUN_STATUSES and status != run.status:
+            raise telnyx_error(
+                409,
+                f"Run {run.run_id} is {run.status}, a final status: it cannot become {status} "
+                "(strict transitions).",
+                headers={"x-should-retry": "false"},
+            )
 
     def update_step(self, step: PlanStep, changes: dict[str, Any]) -> PlanStep:
         """Partial update; ``started_at`` / ``completed_at`` follow the status (README)."""

@@ -27,6 +27,7 @@ class _Options:
     runs: int = DEFAULT_RUNS
     missions: int = DEFAULT_MISSIONS
     check_unhandled: bool = True
+    strict_transitions: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,7 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(*, seed=0, runs=3, missions=2, check_unhandled=True): "
+        f"{MARKER}(*, seed=0, runs=3, missions=2, check_unhandled=True, "
+        "strict_transitions=False): "
         "configure the telnyx_missions fixture for this test, class or module.",
     )
 
@@ -93,7 +95,12 @@ def telnyx_missions(
     """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it."""
     options = _options(request)
     fake = telnyx_missions_server
-    fake.reset(seed=options.seed, runs=options.runs, missions=options.missions)
+    fake.reset(
+        seed=options.seed,
+        runs=options.runs,
+        missions=options.missions,
+        strict_transitions=options.strict_transitions,
+    )
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake

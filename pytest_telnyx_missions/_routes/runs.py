@@ -52,15 +52,15 @@ def update_run(call: Call) -> dict[str, Any]:
     return data(call.store.update_run(run, changes))
 
 
-def _set_status(status: str) -> Any:
+def _set_status(action: str, status: str) -> Any:
     def handler(call: Call) -> dict[str, Any]:
         run = call.store.run(call.path["mission_id"], call.path["run_id"])
-        return data(call.store.update_run(run, {"status": status}))
+        return data(call.store.update_run(run, {"status": status}, action=action))
 
-    handler.__name__ = f"set_{status}"
+    handler.__name__ = f"{action}_run"
     return handler
 
 
-cancel_run = _set_status("cancelled")
-pause_run = _set_status("paused")
-resume_run = _set_status("running")
+cancel_run = _set_status("cancel", "cancelled")
+pause_run = _set_status("pause", "paused")
+resume_run = _set_status("resume", "running")
