@@ -13,6 +13,14 @@ import telnyx.resources.ai  # noqa: F401
 from .oracle import Oracle
 
 
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester with pytest-randomly (a test dependency) off in its inner runs, whose expected
+    output is written in file order; the test of the factory's seeding turns it back on."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")  # after pytester cleared it
+    return pytester
+
+
 @pytest.fixture(scope="session")
 def oracle() -> Oracle:
     return Oracle()

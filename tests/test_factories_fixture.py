@@ -22,15 +22,10 @@ TWO_TESTS = """
         print("DATA", "two-run", json.dumps(telnyx_missions_factory.run_data()))
 """
 
-# What pytest-randomly exposes: a --randomly-seed option stored as ``randomly_seed``.
-RANDOMLY_LIKE_PLUGIN = """
-    def pytest_addoption(parser):
-        parser.addoption("--randomly-seed", dest="randomly_seed", type=int, default=None)
-"""
 
-
-def collected(pytester: pytest.Pytester, *args: str) -> dict[str, Any]:
-    result = pytester.runpytest_inprocess("-s", "-p", "no:randomly", *args)
+def collected(pytester: pytest.Pytester, *args: str, randomly: bool = False) -> dict[str, Any]:
+    plugin = "randomly" if randomly else "no:randomly"
+    result = pytester.runpytest_inprocess("-s", "-p", plugin, *args)
     result.assert_outcomes(passed=2)
     # With -s the prints share lines with the progress output: take what follows the marker.
     found = [line.partition("DATA ")[2].split(" ", 1) for line in result.outlines]
@@ -48,14 +43,16 @@ def test_data_differs_between_tests_and_repeats_between_runs(pytester: pytest.Py
     assert first_run["one-run"]["run_id"] != first_run["two-run"]["run_id"]
 
 
-def test_pytest_randomly_seed_is_mixed_in(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(RANDOMLY_LIKE_PLUGIN)
+def test_pytest_randomly_seed_is_mixed_in(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_ADDOPTS")  # the suite keeps pytest-randomly off in inner runs
     pytester.makepyfile(test_data=TWO_TESTS)
 
     unseeded = collected(pytester)
-    seeded = collected(pytester, "--randomly-seed=1234")
-    replayed = collected(pytester, "--randomly-seed=1234")
-    other = collected(pytester, "--randomly-seed=99")
+    seeded = collected(pytester, "--randomly-seed=1234", randomly=True)
+    replayed = collected(pytester, "--randomly-seed=1234", randomly=True)
+    other = collected(pytester, "--randomly-seed=99", randomly=True)
 
     assert seeded == replayed
     assert seeded["one-run"] != other["one-run"]
