@@ -198,10 +198,18 @@ class App:
         )
 
     def _finish(self, request: Request, exchange: _Exchange, outcome: Outcome) -> Response:
+        """Write the answer, then record it: one journal entry per request, whatever fails."""
         processed_status: int | None = None
-        if exchange.fault is not None:
-            processed_status = outcome.status if exchange.fault.passes_through else None
-            outcome = exchange.fault.answer(outcome)
+        try:
+            if exchange.fault is not None:
+                processed_status = outcome.status if exchange.fault.passes_through else None
+                outcome = exchange.fault.answer(outcome)
+            response = to_response(outcome)
+        except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
+            exchange.internal_error = traceback.format_exc()
+            crash = telnyx_error(500)
+            outcome = Outcome(crash.status, crash.body)
+            response = to_response(outcome)
         self._journal.record(
             RecordedRequest(
                 method=request.method,
@@ -221,7 +229,7 @@ class App:
                 processed_status=processed_status,
             )
         )
-        return to_response(outcome)
+        return response
 
     def _route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         if path == "/v2" or path.startswith("/v2/"):
@@ -325,12 +333,20 @@ def to_response(outcome: Outcome) -> Response:
 
 
 def dump_json(body: Any) -> bytes:
-    """Compact UTF-8 JSON as Starlette writes it; NaN and infinities become null."""
+    """Compact UTF-8 JSON as Starlette writes it.
+
+    Where Starlette would crash (a 500), the fake still answers valid JSON: NaN and infinities
+    become null, and text that is not valid Unicode (a lone surrogate sent as ``"\\ud800"``)
+    is written back escaped.
+    """
     try:
         text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:
         text = json.dumps(_finite(body), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(_finite(body), separators=(",", ":")).encode("ascii")
 
 
 def _finite(value: Any) -> Any:

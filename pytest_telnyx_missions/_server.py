@@ -224,15 +224,15 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         """What the teardown check reports: requests the fake could not serve as asked, or ''."""
         lines: list[str] = []
         for entry in self.requests:
-            if entry.fault is not None:
-                continue  # the test asked for this answer
             query = f"?{urlencode(entry.query, doseq=True)}" if entry.query else ""
             where = f"{entry.method} {entry.path}{query}"
-            if entry.internal_error:
+            if entry.internal_error:  # reported even when a fault rule shaped the answer
                 lines.append(
                     f"- {where}: the fake failed with an internal error (answered "
                     f"{entry.status_code}):\n{entry.internal_error.rstrip()}"
                 )
+            elif entry.fault is not None:
+                continue  # the test asked for this answer
             elif entry.operation is None:
                 lines.append(f"- {where}: no such route (answered {entry.status_code})")
             elif entry.status_code == 401:
