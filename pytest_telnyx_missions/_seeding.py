@@ -55,6 +55,8 @@ class Seeder:
         self._cache: dict[tuple[int, int, int], Snapshot] = {}
 
     def snapshot(self, *, seed: int, runs: int, missions: int) -> Snapshot:
+        if runs < 0 or missions < 0:
+            raise ValueError(f"runs and missions cannot be negative (got {runs=}, {missions=})")
         key = (seed, runs, missions)
         cached = self._cache.get(key)
         if cached is None:

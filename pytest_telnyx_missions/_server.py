@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import uuid
 from collections.abc import Mapping
@@ -51,9 +53,16 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         port: int = 0,
         control_api: bool = False,
         strict_transitions: bool = False,
+        allow_remote: bool = False,
     ) -> None:
         """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``);
-        ``strict_transitions=True`` enforces the documented run transitions (README)."""
+        ``strict_transitions=True`` enforces the documented run transitions (README). The fake
+        accepts any key, so it listens on loopback only, unless ``allow_remote=True``."""
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(
+                f"host {host!r} is not a loopback address: anyone who can reach the fake can "
+                "change it. Pass allow_remote=True to serve it there anyway."
+            )
         self.api_key = api_key
         self._lock = threading.RLock()
         self._store = Store(self._lock)
@@ -259,6 +268,20 @@ def _auth_problem(headers: Mapping[str, str]) -> str:
     return "the Authorization header is 'Bearer' with an empty key"
 
 
+def is_loopback(host: str) -> bool:
+    """True for a loopback address, or a name whose every address is one (``localhost``)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
 def _has_bearer_token(authorization: str | None) -> bool:
     scheme, _, token = (authorization or "").partition(" ")
     return scheme.lower() == "bearer" and bool(token.strip())
@@ -287,9 +310,16 @@ class _HTTPServer(HTTPServerBase):
     def start(self) -> None:
         if self.is_running():
             return
-        self.server = make_server(
-            self.host, self.port, self._wsgi, threaded=True, request_handler=_QuietRequestHandler
-        )
+        try:
+            self.server = make_server(
+                self.host,
+                self.port,
+                self._wsgi,
+                threaded=True,
+                request_handler=_QuietRequestHandler,
+            )
+        except SystemExit as exc:  # werkzeug exits when it cannot bind; a library must not
+            raise OSError(f"cannot listen on {self.host}:{self.port}") from exc
         self.port = self.server.port
         self.server_thread = threading.Thread(target=self.thread_target, daemon=True)
         self.server_thread.start()

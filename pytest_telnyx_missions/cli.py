@@ -7,7 +7,6 @@ tests outside pytest: another language's SDK, a manual session, a CI job without
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import signal
 import socket
 import sys
@@ -15,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
+from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions, is_loopback
 
 PROG = "telnyx-missions-fake"
 DEFAULT_HOST = "127.0.0.1"
@@ -26,7 +25,7 @@ _USAGE_ERROR = 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if not args.allow_remote and not _is_loopback(args.host):
+    if not args.allow_remote and not is_loopback(args.host):
         parser.error(
             f"--host {args.host} is not a loopback address. The fake accepts any API key and "
             "its control API (/_fake/) needs none, so anyone who can reach it can change it. "
@@ -49,11 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         control_api=True,
+        allow_remote=args.allow_remote,
     )
     try:
         try:
             fake.start()
-        except SystemExit:  # werkzeug's bind error, already explained on stderr
+        except OSError:  # taken since the probe: werkzeug explained it on stderr
             return _fail(f"cannot listen on {args.host}:{args.port} (see above).")
         print(
             f"{PROG}: serving {fake.url} (seed {args.seed}, {args.runs} runs; control API "
@@ -108,20 +108,6 @@ def _count(text: str) -> int:
     if not 0 <= value <= 10_000:
         raise argparse.ArgumentTypeError(f"expected 0-10000, got {value}")
     return value
-
-
-def _is_loopback(host: str) -> bool:
-    """True for a loopback address, or a name whose every address is one (``localhost``)."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 def _bind_problem(host: str, port: int) -> str | None:

@@ -283,3 +283,21 @@ def test_stop_closes_the_listening_socket() -> None:
     assert server is not None
     fake.stop()
     assert server.socket.fileno() == -1  # closed now, not whenever the server is collected
+
+
+def test_refuses_to_listen_beyond_loopback_unless_asked() -> None:
+    with pytest.raises(ValueError, match="not a loopback address"):
+        FakeMissions(host="192.0.2.1")  # a documentation address: nothing is bound
+    assert FakeMissions(host="localhost")._server.host == "localhost"
+
+
+def test_a_busy_port_is_an_os_error_not_an_exit(fake: FakeMissions) -> None:
+    port = int(fake.url.rsplit(":", 1)[1])
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+        FakeMissions(port=port).start()
+
+
+@pytest.mark.parametrize(("runs", "missions"), [(-1, 2), (3, -2)])
+def test_negative_counts_are_refused(runs: int, missions: int) -> None:
+    with pytest.raises(ValueError, match="cannot be negative"):
+        FakeMissions(runs=runs, missions=missions)
