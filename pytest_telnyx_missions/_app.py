@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._errors import (
     BODY_PARSE_ERROR,
+    NO_RETRY,
     ApiError,
     json_invalid_error,
     missing_error,
@@ -152,7 +153,7 @@ class App:
         return self._finish(request, exchange, outcome)
 
     def _prepare(self, request: Request, exchange: _Exchange) -> tuple[Operation, Call]:
-        operation, params = self._route(request.method, request.path)
+        operation, params = self._route(request)
         exchange.operation, exchange.params = operation, params
         if not self._authorize(request.headers.get("authorization")):
             raise telnyx_error(401)
@@ -231,9 +232,9 @@ class App:
         )
         return response
 
-    def _route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
-        if path == "/v2" or path.startswith("/v2/"):
-            path = path[3:]
+    def _route(self, request: Request) -> tuple[Operation, dict[str, str]]:
+        """The operation and raw path params, or the answer Starlette's router would give."""
+        method, path = request.method, _unprefixed(request.path)
         allowed: list[str] = []
         for operation in self._operations:
             match = operation.pattern.match(path)
@@ -242,14 +243,20 @@ class App:
             if operation.method == method:
                 return operation, match.groupdict()
             allowed.append(operation.method)
-        if allowed:
-            allow = ", ".join(dict.fromkeys(allowed))
-            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": allow})
-        raise telnyx_error(
-            404,
-            f"The fake has no route for {method} {path}.",
-            headers={"x-should-retry": "false"},
-        )
+        if allowed:  # Starlette answers with the first route that matched the path
+            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": allowed[0]})
+        toggled = path.rstrip("/") if path.endswith("/") else f"{path}/"
+        if path != "/" and any(op.pattern.match(toggled) for op in self._operations):
+            # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
+            target = request.path.rstrip("/") if path.endswith("/") else f"{request.path}/"
+            query = request.environ.get("QUERY_STRING", "")
+            location = request.host_url.rstrip("/") + quote(target) + (f"?{query}" if query else "")
+            raise ApiError(307, None, {"location": location})
+        raise telnyx_error(404, f"The fake has no route for {method} {path}.", headers=NO_RETRY)
+
+
+def _unprefixed(path: str) -> str:
+    return path[3:] if path == "/v2" or path.startswith("/v2/") else path
 
 
 @dataclass

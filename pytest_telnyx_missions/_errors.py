@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 __all__ = [
     "BODY_PARSE_ERROR",
+    "NO_RETRY",
     "ApiError",
     "json_invalid_error",
     "jsonable",
@@ -41,6 +42,7 @@ TELNYX_ERRORS: dict[int, tuple[str, str, str]] = {
         "or resources.",
     ),
     404: ("10005", "Resource not found", "The requested resource or URL could not be found."),
+    # Not documented by Telnyx: the generic bad-request code, with the status's own title.
     409: ("10015", "Conflict", "The request conflicts with the current state of the resource."),
     429: (
         "10011",
@@ -51,6 +53,8 @@ TELNYX_ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 BODY_PARSE_ERROR: dict[str, Any] = {"detail": "There was an error parsing the body"}
+NO_RETRY: dict[str, str] = {"x-should-retry": "false"}
+"""Headers of an answer the SDK must not retry (it would retry a 409, 429 or 5xx otherwise)."""
 
 
 class ApiError(Exception):

@@ -243,7 +243,7 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             elif entry.fault is not None:
                 continue  # the test asked for this answer
             elif entry.operation is None:
-                lines.append(f"- {where}: no such route (answered {entry.status_code})")
+                lines.append(f"- {where}: {_miss(entry)}")
             elif entry.status_code == 401:
                 lines.append(f"- {where}: answered 401, {_auth_problem(entry.headers)}")
         if not lines:
@@ -253,6 +253,16 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
     def __repr__(self) -> str:
         where = self.url if self._server.is_running() else "not running"
         return f"<FakeMissions {where} runs={len(self._store.runs)} requests={len(self.requests)}>"
+
+
+def _miss(entry: RecordedRequest) -> str:
+    """Why an unrouted request missed, in the words of the answer it got."""
+    if entry.status_code == 405:
+        return f"no route for this method (answered 405; allow: {entry.response_headers['allow']})"
+    if entry.status_code == 307:
+        location = entry.response_headers["location"]
+        return f"redirected (307) to {location}: the path's trailing slash differs"
+    return f"no such route (answered {entry.status_code})"
 
 
 def _auth_problem(headers: Mapping[str, str]) -> str:

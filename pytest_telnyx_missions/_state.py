@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from ._errors import telnyx_error
+from ._errors import NO_RETRY, telnyx_error
 from ._models import (
     FINISHED_STEP_STATUSES,
     TERMINAL_RUN_STATUSES,
@@ -165,14 +165,14 @@ class Store:
                     409,
                     f"Cannot {action} run {run.run_id}: it is {run.status}, and {action} needs "
                     f"{' or '.join(sorted(allowed))} (strict transitions).",
-                    headers={"x-should-retry": "false"},
+                    headers=NO_RETRY,
                 )
         elif run.status in TERMINAL_RUN_STATUSES and status != run.status:
             raise telnyx_error(
                 409,
                 f"Run {run.run_id} is {run.status}, a final status: it cannot become {status} "
                 "(strict transitions).",
-                headers={"x-should-retry": "false"},
+                headers=NO_RETRY,
             )
 
     def update_step(self, step: PlanStep, changes: dict[str, Any]) -> PlanStep:

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+import httpx
 from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -341,6 +342,10 @@ class Oracle:
     def __init__(self) -> None:
         self.app = build_app()
         self._client = TestClient(self.app, raise_server_exceptions=False)
+
+    def raw(self, method: str, path: str) -> httpx.Response:
+        """The oracle's own response, redirects not followed."""
+        return self._client.request(method, path, follow_redirects=False)
 
     def send(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]

@@ -166,3 +166,34 @@ def test_non_utf8_text_body_is_400_where_fastapi_crashes(
         400,
         {"detail": "There was an error parsing the body"},
     )
+
+
+@pytest.mark.telnyx_missions(check_unhandled=False)  # these requests miss on purpose
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/v2/ai/missions/{m}/runs/{r}"),
+        ("POST", "/v2/ai/missions/runs"),
+        ("PUT", "/v2/ai/missions"),
+        ("GET", "/v2/ai/missions/"),
+        ("GET", "/v2/ai/missions/{m}/runs/{r}/?x=1"),
+        ("POST", "/v2/ai/missions/{m}/runs/"),
+    ],
+)
+def test_routing_answers_like_starlette(
+    telnyx_missions: FakeMissions, oracle: Oracle, http: httpx.Client, method: str, path: str
+) -> None:
+    run = telnyx_missions.runs[0]
+    path = path.replace("{m}", run.mission_id).replace("{r}", run.run_id)
+    auth = {"authorization": f"Bearer {telnyx_missions.api_key}"}
+    ours = http.request(method, telnyx_missions.url + path, headers=auth)
+    theirs = oracle.raw(method, path)
+
+    assert ours.status_code == theirs.status_code
+    assert ours.status_code in (307, 405)
+    assert ours.headers.get("allow") == theirs.headers.get("allow")
+    if ours.status_code == 307:
+        # Same target; only the host differs (the oracle runs in-process as "testserver").
+        assert ours.headers["location"].replace(telnyx_missions.url, "") == theirs.headers[
+            "location"
+        ].replace("http://testserver", "")

@@ -151,7 +151,7 @@ def test_unrouted_and_wrong_method(fake: FakeMissions, client: httpx.Client) -> 
     assert nowhere.headers["x-should-retry"] == "false"
     wrong = client.delete(run_path(fake.runs[0]))
     assert wrong.status_code == 405
-    assert set(wrong.headers["allow"].split(", ")) == {"GET", "PATCH"}
+    assert wrong.headers["allow"] == "GET"  # as Starlette: the first route of that path
     assert [r.operation for r in fake.requests] == [None, None]
 
 

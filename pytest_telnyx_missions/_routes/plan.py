@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._app import Call
-from .._errors import telnyx_error
+from .._errors import NO_RETRY, telnyx_error
 from .._models import (
     AddPlanStepsRequest,
     CreatePlanRequest,
@@ -15,9 +15,6 @@ from .._models import (
     UpdatePlanStepRequest,
 )
 from ._paging import data, data_list
-
-# Conflicts are answered 409 with x-should-retry: false, so the SDK does not retry them.
-_NO_RETRY = {"x-should-retry": "false"}
 
 
 def get_plan(call: Call) -> dict[str, Any]:
@@ -29,7 +26,7 @@ def create_plan(call: Call) -> dict[str, Any]:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     if call.store.plan_of(run.run_id):
         raise telnyx_error(
-            409, f"Run {run.run_id} already has a plan; add steps to it instead.", headers=_NO_RETRY
+            409, f"Run {run.run_id} already has a plan; add steps to it instead.", headers=NO_RETRY
         )
     return _add(call, run, call.body_as(CreatePlanRequest).steps)
 
@@ -46,7 +43,7 @@ def _add(call: Call, run: MissionRun, steps: list[CreatePlanStepRequest]) -> dic
         raise telnyx_error(
             409,
             f"Step ids already used in run {run.run_id}: {', '.join(taken)}.",
-            headers=_NO_RETRY,
+            headers=NO_RETRY,
         )
     created = [
         call.store.put_step(PlanStep(run_id=run.run_id, **step.model_dump(mode="json")))
