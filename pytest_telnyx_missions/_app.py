@@ -18,9 +18,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, quote
-from uuid import UUID
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
 from ._errors import (
@@ -35,6 +34,7 @@ from ._errors import (
 )
 from ._faults import WireAnswer
 from ._journal import Journal, RecordedRequest
+from ._models import UUID_ADAPTER
 from ._state import Store
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
     from ._faults import FaultRegistry, Firing
 
-_UUID = TypeAdapter(UUID)
 _M = TypeVar("_M", bound=BaseModel)
 _PARAM = re.compile(r"\{(\w+)\}")
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -160,7 +159,7 @@ class App:
         errors: list[dict[str, Any]] = []
         for name in [name for name in params if name in operation.uuid_params]:  # path order
             try:
-                params[name] = str(_UUID.validate_python(params[name]))
+                params[name] = str(UUID_ADAPTER.validate_python(params[name]))
             except ValidationError as exc:
                 errors.extend(pydantic_errors(exc, ("path", name)))
         query: BaseModel | None = None

@@ -12,9 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from ._errors import (
     BODY_PARSE_ERROR,
@@ -23,12 +22,11 @@ from ._errors import (
     pydantic_errors,
     validation_error,
 )
-from ._models import UpdateMissionRunRequest
+from ._models import UUID_ADAPTER, UpdateMissionRunRequest
 
 __all__ = ["InvalidPayload", "InvalidRunId", "invalid_run_ids", "invalid_update_run_payloads"]
 
 _JSON = "application/json"
-_UUID = TypeAdapter(UUID)
 
 # Wrong JSON types per field: each value is one a buggy client plausibly sends.
 _WRONG_TYPES: dict[str, dict[str, Any]] = {
@@ -268,7 +266,7 @@ def _rejection(sent: Any) -> dict[str, Any]:
 
 def _path_errors(name: str, value: str) -> list[dict[str, Any]]:
     try:
-        _UUID.validate_python(value)
+        UUID_ADAPTER.validate_python(value)
     except ValidationError as exc:
         return pydantic_errors(exc, ("path", name))
     raise ValueError(f"the catalog holds a valid UUID: {value!r}")

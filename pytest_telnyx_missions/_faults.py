@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
-from uuid import UUID
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Response
 
 from ._errors import (
@@ -29,6 +28,7 @@ from ._errors import (
     validation_error,
 )
 from ._journal import canonical_id
+from ._models import UUID_ADAPTER
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -45,7 +45,6 @@ Predicate = Callable[[Any], bool]
 # "completed" is the classic wrong run status and not an object; 12345 is not a string.
 _BAD_VALUES: tuple[Any, ...] = ("completed", 12345)
 _GARBAGE = random.Random(5).randbytes(64) + b"\r\n\r\n"  # ends like a header block
-_UUID = TypeAdapter(UUID)
 
 
 class FaultOptions(TypedDict, total=False):
@@ -293,7 +292,7 @@ def generated_errors(operation: Operation, sent: Any, name: str | None) -> list[
         ids = [param for param in operation.pattern.groupindex if param in operation.uuid_params]
         if name is not None or not ids:
             raise ValueError(f"{operation.name} has no body: pass detail= for its 422")
-        return _first_errors(_UUID.validate_python, ("path", ids[-1]))
+        return _first_errors(UUID_ADAPTER.validate_python, ("path", ids[-1]))
     known = list(model.model_fields)
     if name is None:
         sent_names = [key for key in sent if key in known] if isinstance(sent, dict) else []

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class RunStatus(str, Enum):
@@ -115,29 +116,35 @@ class LinkTelnyxAgentRequest(BaseModel):
 
 
 # -- query parameters, in the order the service declares them (the order of their 422s) ----
+PageNumber = Annotated[int, Field(alias="page[number]", ge=1)]
+PageSize = Annotated[int, Field(alias="page[size]", gt=0, le=1000)]
+UUID_ADAPTER: TypeAdapter[UUID] = TypeAdapter(UUID)
+"""Validates ids declared ``format: uuid``, as FastAPI validates a ``UUID`` path parameter."""
+
+
 class PageQuery(BaseModel):
-    page_number: int = Field(1, alias="page[number]", ge=1)
-    page_size: int = Field(20, alias="page[size]", gt=0, le=1000)
+    page_number: PageNumber = 1
+    page_size: PageSize = 20
 
 
 class RunsQuery(BaseModel):
     status: str | None = None
-    page_number: int = Field(1, alias="page[number]", ge=1)
-    page_size: int = Field(20, alias="page[size]", gt=0, le=1000)
+    page_number: PageNumber = 1
+    page_size: PageSize = 20
 
 
 class RecentEventsQuery(BaseModel):
     type: str | None = None
-    page_number: int = Field(1, alias="page[number]", ge=1)
-    page_size: int = Field(50, alias="page[size]", gt=0, le=1000)
+    page_number: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class RunEventsQuery(BaseModel):
     type: str | None = None
     step_id: str | None = None
     agent_id: str | None = None
-    page_number: int = Field(1, alias="page[number]", ge=1)
-    page_size: int = Field(50, alias="page[size]", gt=0, le=1000)
+    page_number: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class UpdateMissionRunRequest(BaseModel):

@@ -76,3 +76,20 @@ def test_readme_lists_every_operation() -> None:
         sdk = SPEC["paths"][op.path][op.method.lower()]["x-sdk-method"].removeprefix("client.")
         row = f"| `{op.name}` | `{op.method} {op.path}` | `{sdk}` | {op.success_status} |"
         assert row in readme
+
+
+def test_answers_validate_against_the_spec_response_models(telnyx_missions: FakeMissions) -> None:
+    from pytest_telnyx_missions._models import HTTPValidationError, MissionRunResponse
+
+    run = telnyx_missions.runs[0]
+    url = f"{telnyx_missions.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}"
+    auth = {"authorization": f"Bearer {telnyx_missions.api_key}"}
+    ok = httpx.patch(url, json={"status": "paused", "metadata": {"k": 1}}, headers=auth)
+    bad = httpx.patch(url, json={"status": "PAUSED", "metadata": []}, headers=auth)
+
+    assert MissionRunResponse.model_validate(ok.json()).data.status == "paused"
+    detail = HTTPValidationError.model_validate(bad.json()).detail
+    assert [(e.loc, e.type) for e in detail] == [
+        (["body", "status"], "enum"),
+        (["body", "metadata"], "dict_type"),
+    ]

@@ -47,7 +47,8 @@ def test_an_unknown_path_fails_the_test_at_teardown(pytester: pytest.Pytester) -
             "*ERROR at teardown of test_typo*",
             HEADING,
             "- GET /v2/ai/mission?page%5Bsize%5D=5: no such route (answered 404)",
-            "- DELETE /v2/ai/missions/*/runs/*: no route for this method (answered 405; allow: GET)",
+            "- DELETE /v2/ai/missions/*/runs/*: no route for this method "
+            "(answered 405; allow: GET)",
             "If the test sends these on purpose, switch the check off for it (or its module) "
             "with @pytest.mark.telnyx_missions(check_unhandled=False); see the README section "
             "'Teardown checks'.",

@@ -36,7 +36,7 @@ class Attachment:
 
     def create(self, call: Call) -> dict[str, Any]:
         mission_id = self._mission_id(call)
-        now = call.store.now().isoformat().replace("+00:00", "Z")
+        now = _stamp(call)
         item_id = str(uuid.uuid4())
         item = {**call.sent, self.id_name: item_id, "mission_id": mission_id}
         item |= {"created_at": now, "updated_at": now}
@@ -49,7 +49,7 @@ class Attachment:
     def update(self, call: Call) -> dict[str, Any]:
         key = self._key(call)
         fixed = {name: call.store.attachment(key)[name] for name in (self.id_name, "mission_id")}
-        now = call.store.now().isoformat().replace("+00:00", "Z")
+        now = _stamp(call)
         item = {**call.store.attachment(key), **call.sent, **fixed, "updated_at": now}
         call.store.attachments[key] = MappingProxyType(item)
         return {"data": item}
@@ -63,3 +63,8 @@ class Attachment:
 KNOWLEDGE_BASES = Attachment("knowledge-bases", "knowledge_base_id")
 MCP_SERVERS = Attachment("mcp-servers", "mcp_server_id")
 TOOLS = Attachment("tools", "tool_id")
+
+
+def _stamp(call: Call) -> str:
+    """The store's time as JSON writes a datetime: ISO 8601 with ``Z``."""
+    return call.store.now().isoformat().replace("+00:00", "Z")
