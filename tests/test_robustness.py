@@ -159,3 +159,19 @@ def test_works_under_pytest_xdist(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:randomly")
     result.assert_outcomes(passed=8)
+
+
+def test_json_too_deep_to_serialize_is_a_reported_500_that_changes_nothing(
+    served: FakeMissions,
+) -> None:
+    run = served.runs[0]
+    deep = b'{"metadata":' + b'{"a":' * 300 + b"1" + b"}" * 301
+    response = httpx.patch(
+        f"{served.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}",
+        content=deep,
+        headers={"authorization": "Bearer k", "content-type": "application/json"},
+    )
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["code"] == "10007"
+    assert served.get_run(run.run_id) == run
+    assert "Maximum serialization depth" in served._unhandled_problems()
