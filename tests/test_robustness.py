@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from pytest_telnyx_missions import FakeMissions
+from pytest_telnyx_missions._server import WORKER_THREAD_NAME
 
 FAKE = FakeMissions()  # in-process only (never started): one per module, reset per example
 RUN = FAKE.runs[0]
@@ -175,3 +176,22 @@ def test_json_too_deep_to_serialize_is_a_reported_500_that_changes_nothing(
     assert response.json()["errors"][0]["code"] == "10007"
     assert served.get_run(run.run_id) == run
     assert "Maximum serialization depth" in served._unhandled_problems()
+
+
+def test_server_threads_are_reused_and_end_with_the_server() -> None:
+    def pool_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == WORKER_THREAD_NAME}
+
+    others = pool_threads()  # other fakes' workers, alive or on their way out
+    with FakeMissions() as fake:
+        run = fake.runs[0]
+        url = f"{fake.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}"
+        with httpx.Client(headers={"authorization": "Bearer k"}) as client:
+            for _ in range(40):
+                assert client.get(url).status_code == 200
+        mine = pool_threads() - others
+        # A worker may start while another is still closing its connection; never one each.
+        assert 1 <= len(mine) <= 5
+    for thread in mine:
+        thread.join(timeout=5)
+        assert not thread.is_alive()
