@@ -37,6 +37,7 @@ class _ResetBody(BaseModel):
     seed: int | None = None
     runs: int | None = Field(None, ge=0, le=10_000)
     missions: int | None = Field(None, ge=0, le=10_000)
+    strict_transitions: bool | None = None
 
 
 class _FaultRuleBody(BaseModel):
@@ -99,7 +100,7 @@ class ControlApp:
         return Outcome(200, {"status": "ok"})
 
     def _reset(self, request: Request) -> Outcome:
-        body = _parse(request, _ResetBody, "reset body", "seed, runs, missions")
+        body = _parse(request, _ResetBody, "reset body", "seed, runs, missions, strict_transitions")
         self._fake.reset(**body.model_dump(exclude_none=True))
         return Outcome(204, None)
 

@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         control_api=True,
         allow_remote=args.allow_remote,
+        strict_transitions=args.strict_transitions,
     )
     try:
         try:
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
         type=_count,
         default=DEFAULT_MISSIONS,
         help="missions the runs are spread over (default %(default)s)",
+    )
+    add(
+        "--strict-transitions",
+        action="store_true",
+        help="enforce the documented run transitions (cancel, pause, resume; final statuses)",
     )
     add(
         "--allow-remote",

@@ -173,6 +173,16 @@ def test_reset_restores_the_seed() -> None:
         assert len(served.get("/runs")) == 5
 
 
+def test_strict_transitions_flag() -> None:
+    with serve("--strict-transitions") as served:
+        run = next(r for r in served.get("/runs") if r["status"] == "succeeded")
+        with pytest.raises(telnyx.ConflictError):
+            served.sdk().ai.missions.runs.pause_run(run["run_id"], mission_id=run["mission_id"])
+        assert httpx.post(served.control + "/reset").status_code == 204  # keeps the flag
+        with pytest.raises(telnyx.ConflictError):
+            served.sdk().ai.missions.runs.pause_run(run["run_id"], mission_id=run["mission_id"])
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_stops_it_cleanly(signum: signal.Signals) -> None:

@@ -153,12 +153,25 @@ def test_reset_defaults_to_the_values_the_fake_was_made_with(fake: FakeMissions)
     assert fake.runs == seeded
 
 
+def test_reset_can_turn_strict_transitions_on(fake: FakeMissions) -> None:
+    assert control(fake, "POST", "reset", json={"strict_transitions": True}).status_code == 204
+    done = fake.add_run(status="succeeded")
+    client = httpx.Client(base_url=fake.base_url, headers={"authorization": "Bearer k"})
+    with client:
+        paused = client.post(f"/ai/missions/{done.mission_id}/runs/{done.run_id}/pause")
+    assert paused.status_code == 409
+    assert paused.headers["x-should-retry"] == "false"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ({"seed": "x"}, "seed: Input should be a valid integer"),
         ({"runs": -1}, "runs: Input should be greater than or equal to 0 (got -1)"),
-        ({"run": 2}, "run: unknown key. It takes the keys seed, runs, missions."),
+        (
+            {"run": 2},
+            "run: unknown key. It takes the keys seed, runs, missions, strict_transitions.",
+        ),
         ([1], "body: Input should be an object"),
     ],
 )
