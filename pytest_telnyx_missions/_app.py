@@ -32,7 +32,7 @@ from ._errors import (
     telnyx_error,
     validation_error,
 )
-from ._faults import WireAnswer
+from ._fault_answers import WireAnswer
 from ._journal import Journal, RecordedRequest
 from ._models import UUID_ADAPTER
 from ._state import Store
@@ -40,7 +40,8 @@ from ._state import Store
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from ._faults import FaultRegistry, Firing
+    from ._fault_answers import Firing
+    from ._faults import FaultRegistry
 
 _M = TypeVar("_M", bound=BaseModel)
 _PARAM = re.compile(r"\{(\w+)\}")

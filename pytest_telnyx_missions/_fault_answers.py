@@ -1,0 +1,180 @@
+"""What a fired fault rule answers: an error body as the real API words it, or broken bytes.
+
+``_faults`` decides which rule fires for a request; this module builds the answer.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+from werkzeug.wrappers import Response
+
+from ._errors import (
+    BODY_PARSE_ERROR,
+    TELNYX_ERRORS,
+    ApiError,
+    pydantic_errors,
+    telnyx_error,
+    validation_error,
+)
+from ._models import UUID_ADAPTER
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from ._app import Operation, Outcome
+    from ._faults import Fault, FaultRule
+
+__all__ = ["Firing", "WireAnswer", "generated_errors"]
+
+# Values the real request models reject, tried in turn to make pydantic word a 422 for a field:
+# "completed" is the classic wrong run status and not an object; 12345 is not a string.
+_BAD_VALUES: tuple[Any, ...] = ("completed", 12345)
+_GARBAGE = random.Random(5).randbytes(64) + b"\r\n\r\n"  # ends like a header block
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule firing for one request: the pipeline asks it what to answer."""
+
+    rule: FaultRule
+    fault: Fault
+    count: int
+    operation: Operation
+    params: Mapping[str, str]
+    sent: Any
+
+    @property
+    def passes_through(self) -> bool:
+        # A GET changes nothing, so a truncated answer to one can be the real answer, cut.
+        truncated_read = self.fault.malformed == "truncated" and self.operation.method == "GET"
+        return self.fault.passes_through or (truncated_read and self.fault.status is None)
+
+    @property
+    def description(self) -> str:
+        total = "every matching request" if self.rule.total is None else self.rule.total
+        return f"{self.rule}, answer {self.count} of {total}: {self.fault}"
+
+    def stop(self) -> ApiError:
+        """What the pipeline raises to skip the rest of a request the fault answers instead."""
+        return ApiError(0, None)
+
+    def wait(self) -> None:
+        """The latency; the pipeline calls it after recording, never holding the store's lock."""
+        if self.fault.delay:
+            time.sleep(self.fault.delay)
+
+    def answer(self, outcome: Outcome) -> Outcome:
+        """What to send instead of ``outcome`` (the pipeline's own, when it passed through)."""
+        fault = self.fault
+        if fault.drop:
+            return replace(outcome, status=0, body=None, headers={}, wire=b"")
+        if fault.malformed == "garbage":
+            return replace(outcome, status=0, body=None, headers={}, wire=_GARBAGE)
+        headers = fault.response_headers()
+        if fault.status is not None:
+            status, body = fault.status, self._error_body(fault.status)
+        elif self.passes_through:
+            status, body, headers = outcome.status, outcome.body, {**outcome.headers, **headers}
+        else:  # truncated, not applied: a plausible start of a success answer, cut anyway
+            status, body = self.operation.success_status, {"data": dict(self.params)}
+        if fault.malformed == "truncated":
+            return replace(
+                outcome, status=status, body=None, headers=headers, wire=_cut(status, body, headers)
+            )
+        return replace(outcome, status=status, body=body, headers=headers, wire=None)
+
+    def _error_body(self, status: int) -> Any:
+        fault = self.fault
+        if fault.body is not None:
+            return fault.body
+        if status == 422:
+            if isinstance(fault.detail, str):
+                return {"detail": fault.detail}
+            errors = fault.detail
+            if errors is None:
+                errors = generated_errors(self.operation, self.sent, fault.field)
+            return validation_error(errors).body
+        if status == 400:
+            # The Missions service is FastAPI: its own 400 is the body-parse error.
+            return BODY_PARSE_ERROR if fault.detail is None else {"detail": fault.detail}
+        title = None if status in TELNYX_ERRORS else http.client.responses.get(status)
+        detail = fault.detail if isinstance(fault.detail, str) else None
+        return telnyx_error(status, detail, title=title).body
+
+
+def generated_errors(operation: Operation, sent: Any, name: str | None) -> list[dict[str, Any]]:
+    """A 422's ``detail`` as pydantic words it for a bad value of field ``name``.
+
+    Without ``name``: the first field the request sent that the model knows, else the first
+    field. Operations without a body get a UUID error on their last path id.
+    """
+    model: type[BaseModel] | None = operation.body
+    if model is None:
+        ids = [param for param in operation.pattern.groupindex if param in operation.uuid_params]
+        if name is not None or not ids:
+            raise ValueError(f"{operation.name} has no body: pass detail= for its 422")
+        return _first_errors(UUID_ADAPTER.validate_python, ("path", ids[-1]))
+    known = list(model.model_fields)
+    if name is None:
+        sent_names = [key for key in sent if key in known] if isinstance(sent, dict) else []
+        name = (sent_names or known)[0]
+    if name not in known:
+        raise ValueError(f"{operation.name} has no body field {name!r}; fields: {', '.join(known)}")
+    chosen = name
+    return _first_errors(lambda bad: model.model_validate({chosen: bad}), ("body",))
+
+
+def _first_errors(validate: Callable[[Any], Any], prefix: tuple[str, ...]) -> list[dict[str, Any]]:
+    for bad in _BAD_VALUES:
+        try:
+            validate(bad)
+        except ValidationError as exc:
+            return pydantic_errors(exc, prefix)
+    raise ValueError(f"cannot make a validation error for {prefix}: pass detail=")
+
+
+class WireAnswer(Response):
+    """Raw bytes written on the socket instead of a response, then the connection is closed."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(b"", 500)
+        self.raw = raw
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        connection = environ.get("werkzeug.socket")
+        if not isinstance(connection, socket.socket):
+            raise ConnectionAbortedError(
+                "A fault rule dropped or garbled this answer; only the fake's own server can do "
+                "that on the wire, so in-process it raises instead."
+            )
+        try:
+            if self.raw:
+                connection.sendall(self.raw)
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client gave up first: nothing left to break
+        # Werkzeug treats this as the client going away: no 500, no log line.
+        raise ConnectionAbortedError("closed by a fault rule")
+
+
+def _cut(status: int, body: Any, headers: Mapping[str, str]) -> bytes:
+    from ._app import dump_json  # the one JSON writer; imported late, _app imports this module
+
+    payload = dump_json(body)
+    payload = payload[: max(1, len(payload) // 2)]
+    lines = [
+        f"HTTP/1.1 {status} {http.client.responses.get(status, '')}".rstrip(),
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: close",
+        *(f"{key}: {value}" for key, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
