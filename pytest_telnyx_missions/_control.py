@@ -100,7 +100,7 @@ class ControlApp:
         return Outcome(200, {"status": "ok"})
 
     def _reset(self, request: Request) -> Outcome:
-        body = _parse(request, _ResetBody, "reset body", "seed, runs, missions, strict_transitions")
+        body = _parse(request, _ResetBody, "reset body", ", ".join(_ResetBody.model_fields))
         self._fake.reset(**body.model_dump(exclude_none=True))
         return Outcome(204, None)
 

@@ -48,9 +48,9 @@ class Attachment:
 
     def update(self, call: Call) -> dict[str, Any]:
         key = self._key(call)
-        fixed = {name: call.store.attachment(key)[name] for name in (self.id_name, "mission_id")}
-        now = _stamp(call)
-        item = {**call.store.attachment(key), **call.sent, **fixed, "updated_at": now}
+        stored = call.store.attachment(key)
+        fixed = {name: stored[name] for name in (self.id_name, "mission_id")}
+        item = {**stored, **call.sent, **fixed, "updated_at": _stamp(call)}
         call.store.attachments[key] = MappingProxyType(item)
         return {"data": item}
 
