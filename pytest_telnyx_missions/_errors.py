@@ -25,6 +25,7 @@ __all__ = [
     "pydantic_errors",
     "telnyx_error",
     "validation_error",
+    "value_error",
 ]
 
 # (code, title, detail) as documented on developers.telnyx.com; the code is a string on the wire.
@@ -104,6 +105,18 @@ def pydantic_errors(
 
 def missing_error(loc: tuple[str | int, ...]) -> dict[str, Any]:
     return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+
+
+def value_error(loc: tuple[str | int, ...], message: str, value: Any) -> dict[str, Any]:
+    """A ``ValueError`` raised by a validator, as pydantic reports it and FastAPI writes it
+    (``ctx.error`` is the exception, which FastAPI's encoder writes as ``{}``)."""
+    return {
+        "type": "value_error",
+        "loc": loc,
+        "msg": f"Value error, {message}",
+        "input": value,
+        "ctx": {"error": {}},
+    }
 
 
 def json_invalid_error(exc: json.JSONDecodeError) -> dict[str, Any]:

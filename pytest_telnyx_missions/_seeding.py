@@ -6,6 +6,7 @@ same data in every test and on every day.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -48,10 +49,14 @@ _MODELS = ("openai/gpt-4o", "anthropic/claude-sonnet-4", "meta-llama/Llama-3.3-7
 
 
 class Seeder:
-    """Builds and caches snapshots; one faker instance, re-seeded for every new snapshot."""
+    """Builds and caches snapshots; safe when several threads reset at once.
+
+    Each build gets a faker of its own (about a millisecond to make), so two builds never draw
+    from one generator, and the cache is filled under a lock, so a snapshot is built once.
+    """
 
     def __init__(self) -> None:
-        self._faker: Faker | None = None
+        self._lock = threading.Lock()
         self._cache: dict[tuple[int, int, int], Snapshot] = {}
 
     def snapshot(self, *, seed: int, runs: int, missions: int) -> Snapshot:
@@ -60,10 +65,12 @@ class Seeder:
         key = (seed, runs, missions)
         cached = self._cache.get(key)
         if cached is None:
-            if self._faker is None:
-                self._faker = Faker()
-            self._faker.seed_instance(seed)
-            cached = self._cache[key] = _build(self._faker, runs=runs, missions=missions)
+            with self._lock:
+                cached = self._cache.get(key)
+                if cached is None:
+                    faker = Faker()
+                    faker.seed_instance(seed)
+                    cached = self._cache[key] = _build(faker, runs=runs, missions=missions)
         return cached
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import queue
 import socket
 import threading
-import uuid
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -17,26 +20,28 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from ._app import App
+from ._arrange import Arranging
 from ._assertions import RunUpdateAssertions, fields_match
+from ._config import DEFAULTS, FakeConfig, ResetOptions, StateSource, read_state_file
 from ._control import ControlApp, is_control_path
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
-from ._models import Event, Mission, MissionRun, PlanStep, RunStatusName
+from ._models import Event, Mission, MissionRun, PlanStep
 from ._routes import OPERATIONS
 from ._seeding import Seeder
-from ._state import Store
+from ._state import Snapshot, Store
+from ._state_doc import dump as dump_state_doc
+from ._state_doc import load as load_state_doc
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
+    from typing_extensions import Unpack
 
 WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
-DEFAULT_SEED = 0
-DEFAULT_RUNS = 3
-DEFAULT_MISSIONS = 2
 
 
-class FakeMissions(RunUpdateAssertions, FaultControls):
+class FakeMissions(Arranging, RunUpdateAssertions, FaultControls):
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -47,19 +52,22 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
     def __init__(
         self,
         *,
-        seed: int = DEFAULT_SEED,
-        runs: int = DEFAULT_RUNS,
-        missions: int = DEFAULT_MISSIONS,
+        seed: int = DEFAULTS.seed,
+        runs: int = DEFAULTS.runs,
+        missions: int = DEFAULTS.missions,
+        strict_transitions: bool = DEFAULTS.strict_transitions,
+        auto_create: bool = DEFAULTS.auto_create,
+        clock: datetime | str | None = DEFAULTS.clock,
+        state: StateSource | None = DEFAULTS.state,
         api_key: str = DEFAULT_API_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
         control_api: bool = False,
-        strict_transitions: bool = False,
         allow_remote: bool = False,
     ) -> None:
-        """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``);
-        ``strict_transitions=True`` enforces the documented run transitions (README). The fake
-        accepts any key, so it listens on loopback only, unless ``allow_remote=True``."""
+        """The options up to ``state`` are what :meth:`reset` restores (README, ``FakeMissions``).
+        ``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``).
+        The fake accepts any key, so it listens on loopback only, unless ``allow_remote=True``."""
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"host {host!r} is not a loopback address: anyone who can reach the fake can "
@@ -70,6 +78,7 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         self._store = Store(self._lock)
         self._journal = Journal(self._lock)
         self._seeder = Seeder()
+        self._loaded_states: dict[str, Snapshot] = {}
         self._faults = FaultRegistry(self._lock, OPERATIONS)
         self._app = App(
             OPERATIONS,
@@ -78,12 +87,15 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             authorize=_has_bearer_token,
             faults=self._faults,
         )
-        self._made_with: dict[str, Any] = {
-            "seed": seed,
-            "runs": runs,
-            "missions": missions,
-            "strict_transitions": strict_transitions,
-        }
+        self._made_with = FakeConfig(
+            seed=seed,
+            runs=runs,
+            missions=missions,
+            strict_transitions=strict_transitions,
+            auto_create=auto_create,
+            clock=clock,
+            state=state,
+        )
         control = ControlApp(self) if control_api else None
         self._server = _HTTPServer(self._app, host, port, control=control)
         self.reset()
@@ -109,32 +121,73 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
     ) -> None:
         self.stop()
 
-    def reset(
-        self,
-        *,
-        seed: int | None = None,
-        runs: int | None = None,
-        missions: int | None = None,
-        strict_transitions: bool | None = None,
-    ) -> None:
-        """Forget every change, recorded request and fault rule; reload the seeded data.
+    def reset(self, **options: Unpack[ResetOptions]) -> None:
+        """Forget every change, recorded request and fault rule; reload the seeded data (or the
+        state document), restart the ids and the clock.
 
-        An option left out keeps the value the fake was made with.
+        An option left out keeps the value the fake was made with (or that :meth:`load_state`
+        set); ``state=None`` given explicitly goes back to seeded data.
         """
-        snapshot = self._seeder.snapshot(
-            seed=self._made_with["seed"] if seed is None else seed,
-            runs=self._made_with["runs"] if runs is None else runs,
-            missions=self._made_with["missions"] if missions is None else missions,
-        )
+        config = self._made_with.with_options(options)
+        snapshot = self._base_snapshot(config)
         with self._lock:
-            self._store.restore(snapshot)
-            self._store.strict_transitions = (
-                self._made_with["strict_transitions"]
-                if strict_transitions is None
-                else strict_transitions
-            )
+            self._restore(snapshot, config)
             self._journal.clear()
             self._faults.clear()
+
+    def _restore(self, snapshot: Snapshot, config: FakeConfig) -> None:
+        self._store.restore(
+            snapshot,
+            seed=config.seed,
+            clock=config.clock,
+            strict_transitions=config.strict_transitions,
+            auto_create=config.auto_create,
+        )
+
+    def _base_snapshot(self, config: FakeConfig) -> Snapshot:
+        if config.state is None:
+            return self._seeder.snapshot(
+                seed=config.seed, runs=config.runs, missions=config.missions
+            )
+        return self._snapshot_of(config.state)
+
+    def _snapshot_of(self, source: StateSource) -> Snapshot:
+        """The validated snapshot of a state document, cached by its content (or file)."""
+        if isinstance(source, Mapping):
+            key = "doc:" + json.dumps(source, sort_keys=True, default=str)
+        else:
+            path = Path(source).resolve()
+            key = f"file:{path}:{path.stat().st_mtime_ns}"
+        with self._lock:
+            snapshot = self._loaded_states.get(key)
+        if snapshot is None:
+            doc = source if isinstance(source, Mapping) else read_state_file(source)
+            snapshot = load_state_doc(doc)
+            with self._lock:
+                self._loaded_states[key] = snapshot
+        return snapshot
+
+    # -- state documents -------------------------------------------------------------------
+    def dump_state(self) -> dict[str, list[dict[str, Any]]]:
+        """Every resource, JSON-ready, as the API answers with it (README: State documents)."""
+        return dump_state_doc(self._store.snapshot())
+
+    def load_state(self, doc_or_path: StateSource) -> None:
+        """Replace the whole state with a document (a dict, or a JSON/YAML file's path).
+
+        Every item is checked first: a bad document raises ``ValueError`` naming each bad item
+        and field, and changes nothing. The loaded state is what :meth:`reset` returns to.
+        """
+        snapshot = self._snapshot_of(doc_or_path)
+        source = doc_or_path if isinstance(doc_or_path, Mapping) else Path(doc_or_path)
+        with self._lock:
+            self._made_with = replace(self._made_with, state=source)
+            self._restore(snapshot, self._made_with.with_options({}))
+
+    def advance(self, by: timedelta) -> None:
+        """Move the fake's clock on (fixed or real), e.g. to make a run look long-running."""
+        with self._lock:
+            self._store.clock.advance(by)
 
     @property
     def url(self) -> str:
@@ -166,56 +219,32 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             return [mission.model_copy(deep=True) for mission in self._store.missions.values()]
 
     def events(self, run_id: str | None = None) -> list[Event]:
-        """The events of a run (or of every run), in the order they were logged; copies."""
-        wanted = None if run_id is None else canonical_id(str(run_id))
-        return [event.model_copy(deep=True) for event in self._store.events_of(wanted)]
+        """The events of a run (or of every run), in the order they were logged; copies.
+
+        An unknown ``run_id`` raises ``LookupError``."""
+        if run_id is None:
+            return [event.model_copy(deep=True) for event in self._store.events_of()]
+        with self._lock:
+            run = self._existing_run(run_id)
+            return [event.model_copy(deep=True) for event in self._store.events_of(run.run_id)]
 
     def plan(self, run_id: str) -> list[PlanStep]:
-        """The steps of a run's plan, by sequence; copies."""
-        return [
-            step.model_copy(deep=True) for step in self._store.plan_of(canonical_id(str(run_id)))
-        ]
+        """The steps of a run's plan, by sequence; copies. An unknown run raises ``LookupError``."""
+        with self._lock:
+            run = self._existing_run(run_id)
+            return [step.model_copy(deep=True) for step in self._store.plan_of(run.run_id)]
 
     def get_run(self, run_id: str) -> MissionRun:
         """The current state of a run (a copy: changing it changes nothing in the fake)."""
         with self._lock:
-            run = self._store.runs.get(canonical_id(str(run_id)))
-            if run is None:
-                known = ", ".join(self._store.runs) or "none"
-                raise LookupError(f"The fake has no run {run_id!r}. Known runs: {known}.")
-            return run.model_copy(deep=True)
+            return self._existing_run(run_id).model_copy(deep=True)
 
-    def add_run(
-        self,
-        *,
-        mission_id: str | None = None,
-        run_id: str | None = None,
-        status: RunStatusName = "running",
-        **fields: Any,
-    ) -> MissionRun:
-        """Add a run (and its mission, if ``mission_id`` is new) and return it.
-
-        Without ``mission_id`` the run joins the first mission (one is made if there is none).
-        """
-        with self._lock:
-            now = self._store.now()
-            if mission_id is None:
-                mission_id = next(iter(self._store.missions), None) or str(uuid.uuid4())
-            mission_id = canonical_id(mission_id)
-            if mission_id not in self._store.missions:
-                self._store.put_mission(
-                    Mission(
-                        mission_id=mission_id, name="Added mission", created_at=now, updated_at=now
-                    )
-                )
-            values: dict[str, Any] = {"input": {}, "started_at": now, "updated_at": now, **fields}
-            run = MissionRun(
-                run_id=canonical_id(run_id or str(uuid.uuid4())),
-                mission_id=mission_id,
-                status=status,
-                **values,
-            )
-            return self._store.put_run(run).model_copy(deep=True)
+    def _existing_run(self, run_id: str) -> MissionRun:
+        run = self._store.runs.get(canonical_id(str(run_id)))
+        if run is None:
+            known = ", ".join(self._store.runs) or "none"
+            raise LookupError(f"The fake has no run {run_id!r}. Known runs: {known}.")
+        return run
 
     # -- journal ---------------------------------------------------------------------------
     @property

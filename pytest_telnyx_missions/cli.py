@@ -14,7 +14,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions, is_loopback
+from ._config import DEFAULTS, parse_clock
+from ._server import FakeMissions, is_loopback
 
 PROG = "telnyx-missions-fake"
 DEFAULT_HOST = "127.0.0.1"
@@ -41,16 +42,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    fake = FakeMissions(
-        seed=args.seed,
-        runs=args.runs,
-        missions=args.missions,
-        host=args.host,
-        port=args.port,
-        control_api=True,
-        allow_remote=args.allow_remote,
-        strict_transitions=args.strict_transitions,
-    )
+    try:
+        fake = FakeMissions(
+            seed=args.seed,
+            runs=args.runs,
+            missions=args.missions,
+            strict_transitions=args.strict_transitions,
+            auto_create=args.auto_create,
+            clock=args.clock,
+            state=args.state,
+            host=args.host,
+            port=args.port,
+            control_api=True,
+            allow_remote=args.allow_remote,
+        )
+    except (OSError, ValueError) as error:  # a state file that is missing or invalid
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        return _fail(f"--state {args.state}: {error}")
     try:
         try:
             fake.start()
@@ -81,18 +90,37 @@ def _parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     add("--port", type=_port, default=DEFAULT_PORT, help="0 picks a free one (default %(default)s)")
-    add("--seed", type=int, default=DEFAULT_SEED, help="seed of the data (default %(default)s)")
-    add("--runs", type=_count, default=DEFAULT_RUNS, help="seeded runs (default %(default)s)")
+    add("--seed", type=int, default=DEFAULTS.seed, help="seed of the data (default %(default)s)")
+    add("--runs", type=_count, default=DEFAULTS.runs, help="seeded runs (default %(default)s)")
     add(
         "--missions",
         type=_count,
-        default=DEFAULT_MISSIONS,
+        default=DEFAULTS.missions,
         help="missions the runs are spread over (default %(default)s)",
     )
     add(
         "--strict-transitions",
         action="store_true",
         help="enforce the documented run transitions (cancel, pause, resume; final statuses)",
+    )
+    add(
+        "--state",
+        metavar="FILE",
+        help="a state document (JSON, or YAML with PyYAML) to serve instead of seeded data; "
+        "what POST /_fake/reset returns to",
+    )
+    add(
+        "--auto-create",
+        action="store_true",
+        help="create an unknown mission, run, event, step, agent, knowledge base, MCP server or "
+        "tool that a request names, on the spot (for clients whose ids come from elsewhere)",
+    )
+    add(
+        "--clock",
+        type=_clock,
+        metavar="TIME",
+        help="a fixed start time (ISO 8601, e.g. 2025-01-01T00:00:00Z): every change ticks it "
+        "by one second, so answers are byte-identical from run to run (default: real time)",
     )
     add(
         "--allow-remote",
@@ -107,6 +135,14 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
     return value
+
+
+def _clock(text: str) -> str:
+    try:
+        parse_clock(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _count(text: str) -> int:

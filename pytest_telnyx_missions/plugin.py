@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
+from ._config import DEFAULTS, OPTION_NAMES
+from ._server import FakeMissions
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
@@ -19,32 +21,40 @@ _SWITCH_OFF_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class _Options:
-    """The marker's options; the nearest marker wins, then the ini file, then the defaults."""
-
-    seed: int = DEFAULT_SEED
-    runs: int = DEFAULT_RUNS
-    missions: int = DEFAULT_MISSIONS
-    check_unhandled: bool = True
-    strict_transitions: bool = False
+_PLUGIN_OPTIONS = {"check_unhandled": True}
+"""Marker options of the fixture itself; the others are the fake's (``FakeConfig``)."""
+_MARKER_OPTIONS = frozenset(OPTION_NAMES | set(_PLUGIN_OPTIONS))
+_INI_OPTIONS: dict[str, tuple[str, str]] = {
+    "seed": ("telnyx_missions_seed", "Seed of the fake's data and ids (default 0)."),
+    "runs": ("telnyx_missions_runs", "How many runs the fake is seeded with (default 3)."),
+    "auto_create": (
+        "telnyx_missions_auto_create",
+        "Create unknown resources a request names, on the spot (default false).",
+    ),
+    "state": (
+        "telnyx_missions_state",
+        "A state document (JSON or YAML file, relative to the ini file) instead of seeded data.",
+    ),
+    "clock": (
+        "telnyx_missions_clock",
+        "A fixed start time (ISO 8601) for the fake's clock, instead of real time.",
+    ),
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(
-        "telnyx_missions_seed", "Seed of the fake's data (default 0).", default=str(DEFAULT_SEED)
-    )
-    parser.addini(
-        "telnyx_missions_runs", "How many runs the fake is seeded with.", default=str(DEFAULT_RUNS)
-    )
+    for name, (ini, help_text) in _INI_OPTIONS.items():
+        parser.addini(ini, help_text, type="bool" if name == "auto_create" else "string")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    defaults = ", ".join(
+        f"{name}={value!r}" for name, value in {**asdict(DEFAULTS), **_PLUGIN_OPTIONS}.items()
+    )
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(*, seed=0, runs=3, missions=2, check_unhandled=True, "
-        "strict_transitions=False): "
-        "configure the telnyx_missions fixture for this test, class or module.",
+        f"{MARKER}(*, {defaults}): configure the telnyx_missions fixture for this test, class "
+        "or module.",
     )
 
 
@@ -59,24 +69,35 @@ def pytest_runtest_makereport(
     return report
 
 
-def _options(request: pytest.FixtureRequest) -> _Options:
-    merged: dict[str, Any] = {
-        "seed": int(request.config.getini("telnyx_missions_seed")),
-        "runs": int(request.config.getini("telnyx_missions_runs")),
-    }
-    known = {f.name for f in fields(_Options)}
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Every option for this test: the nearest marker wins, then the ini file, then defaults."""
+    merged: dict[str, Any] = {**asdict(DEFAULTS), **_PLUGIN_OPTIONS}
+    config = request.config
+    for name, (ini, _) in _INI_OPTIONS.items():
+        value = config.getini(ini)
+        if name in ("seed", "runs") and value != "":
+            merged[name] = int(value)
+        elif name == "auto_create":
+            merged[name] = bool(value)
+        elif name == "state" and value:
+            merged[name] = (config.inipath.parent if config.inipath else config.rootpath) / value
+        elif value:
+            merged[name] = value
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         if marker.args:
             pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only", pytrace=False)
-        unknown = set(marker.kwargs) - known
+        unknown = set(marker.kwargs) - _MARKER_OPTIONS
         if unknown:
             pytest.fail(
                 f"@pytest.mark.{MARKER} got unknown options {sorted(unknown)}; "
-                f"known: {sorted(known)}",
+                f"known: {sorted(_MARKER_OPTIONS)}",
                 pytrace=False,
             )
         merged.update(marker.kwargs)
-    return _Options(**merged)
+        state = marker.kwargs.get("state")
+        if isinstance(state, (str, Path)):  # relative to the test file that names it
+            merged["state"] = Path(request.path).parent / state
+    return merged
 
 
 @pytest.fixture(scope="session")
@@ -95,18 +116,14 @@ def telnyx_missions(
     """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it."""
     options = _options(request)
     fake = telnyx_missions_server
-    fake.reset(
-        seed=options.seed,
-        runs=options.runs,
-        missions=options.missions,
-        strict_transitions=options.strict_transitions,
-    )
+    # Every option is given, so nothing a test set on the session's fake reaches the next test.
+    fake.reset(**{name: options[name] for name in OPTION_NAMES})  # type: ignore[misc]
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
     if not request.node.stash.get(_DID_NOT_PASS, False):
         problems = []
-        if options.check_unhandled and (unhandled := fake._unhandled_problems()):
+        if options["check_unhandled"] and (unhandled := fake._unhandled_problems()):
             problems.append(f"{unhandled}\n{_SWITCH_OFF_HINT}")
         if unused := fake._unused_fault_problems():
             problems.append(unused)

@@ -437,7 +437,8 @@ class Sender:
         ids = dict(self.ids)
         run_path = R.replace("{m}", ids["m"]).replace("{r}", ids["r"])
         if "{plain}" in path:
-            self.fake.add_run(mission_id=PLAIN_MISSION)
+            if PLAIN_MISSION not in {mission.mission_id for mission in self.fake.missions}:
+                self.fake.add_mission(mission_id=PLAIN_MISSION)
             ids["plain"] = PLAIN_MISSION
         if "{event}" in path:
             ids["event"] = self._made("POST", f"{run_path}/events", EVENT)["event_id"]

@@ -76,6 +76,7 @@ def test_fake_answers_exactly_what_the_catalog_says_for_any_run(
     case: InvalidPayload, telnyx_missions: FakeMissions, http: httpx.Client
 ) -> None:
     # Two runs of different missions: a case must not depend on the ids it is sent to.
+    telnyx_missions.add_mission(mission_id=ORACLE_MISSION)
     targets = [telnyx_missions.runs[0], telnyx_missions.add_run(mission_id=ORACLE_MISSION)]
     for run in targets:
         url = f"{telnyx_missions.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}"

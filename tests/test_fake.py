@@ -189,6 +189,7 @@ def test_returned_runs_are_copies(fake: FakeMissions) -> None:
 
 def test_add_run_and_get_run(fake: FakeMissions, client: httpx.Client) -> None:
     mine = "2f1e0c52-3c1a-4d0e-9a51-5c8e8d4b2f10"
+    fake.add_mission(mission_id=mine)
     run = fake.add_run(mission_id=mine.upper(), status="pending", metadata={"k": 1})
     assert run.mission_id == mine
     assert mine in {m.mission_id for m in fake.missions}

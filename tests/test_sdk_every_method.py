@@ -157,12 +157,23 @@ def test_plan(telnyx_missions: FakeMissions, client: telnyx.Telnyx) -> None:
         ],
         mission_id=run.mission_id,
     )
-    with pytest.raises(telnyx.ConflictError):
-        plan.create(
+    with pytest.raises(telnyx.UnprocessableEntityError) as taken:
+        plan.add_steps_to_plan(
             run.run_id,
-            steps=[{"step_id": "x", "description": "x", "sequence": 9}],
+            steps=[{"step_id": "call", "description": "Again", "sequence": 4}],
             mission_id=run.mission_id,
         )
+    assert taken.value.body == {
+        "detail": [
+            {
+                "type": "value_error",
+                "loc": ["body", "steps", 0, "step_id"],
+                "msg": f"Value error, step id 'call' is already used in run {run.run_id}",
+                "input": "call",
+                "ctx": {"error": {}},
+            }
+        ]
+    }
 
     step = plan.update_step(
         "fetch", run_id=run.run_id, status="in_progress", mission_id=run.mission_id
@@ -179,6 +190,13 @@ def test_plan(telnyx_missions: FakeMissions, client: telnyx.Telnyx) -> None:
         "call",
         "report",
     ]
+    # Creating a plan again replaces it (the spec declares no 409 for it).
+    plan.create(
+        run.run_id,
+        steps=[{"step_id": "x", "description": "x", "sequence": 1}],
+        mission_id=run.mission_id,
+    )
+    assert [s.step_id for s in plan.retrieve(run.run_id, mission_id=run.mission_id).data] == ["x"]
 
 
 def test_telnyx_agents(telnyx_missions: FakeMissions, client: telnyx.Telnyx) -> None:

@@ -33,10 +33,11 @@ RUN_PATH = f"{RUNS}/{{run_id}}"
 _PLAIN_MISSION_ID: frozenset[str] = frozenset()  # these paths declare mission_id a plain string
 
 
-def _attachment_operations(attachment: Attachment, singular: str) -> tuple[Operation, ...]:
-    many = f"{MISSION}/{attachment.kind}"
-    one = f"{many}/{{{attachment.id_name}}}"
-    plural = attachment.kind.replace("-", "_")
+def _attachment_operations(attachment: Attachment) -> tuple[Operation, ...]:
+    kind = attachment.kind
+    many = f"{MISSION}/{kind.kind}"
+    one = f"{many}/{{{kind.id_name}}}"
+    plural, singular = kind.plural, kind.singular
     plain = _PLAIN_MISSION_ID
     return (
         Operation(f"list_{plural}", "GET", many, attachment.list, uuid_params=plain),
@@ -97,9 +98,9 @@ OPERATIONS: tuple[Operation, ...] = (
         201,
         uuid_params=_PLAIN_MISSION_ID,
     ),
-    *_attachment_operations(KNOWLEDGE_BASES, "knowledge_base"),
-    *_attachment_operations(MCP_SERVERS, "mcp_server"),
-    *_attachment_operations(TOOLS, "tool"),
+    *_attachment_operations(KNOWLEDGE_BASES),
+    *_attachment_operations(MCP_SERVERS),
+    *_attachment_operations(TOOLS),
     # runs
     Operation("list_runs", "GET", RUNS, runs.list_runs, query=RunsQuery),
     Operation("create_run", "POST", RUNS, runs.create_run, 201, body=CreateMissionRunRequest),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from .._app import Call
@@ -37,7 +36,7 @@ def log_event(call: Call) -> dict[str, Any]:
             if earlier.idempotency_key == sent.idempotency_key:
                 return data(earlier)  # a retry: the original event, not a duplicate
     event = Event(
-        event_id=str(uuid.uuid4()),
+        event_id=call.store.new_id(),
         run_id=run.run_id,
         timestamp=call.store.now(),
         **sent.model_dump(mode="json"),

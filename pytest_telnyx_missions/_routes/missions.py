@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from .._app import Call
@@ -21,7 +20,7 @@ def list_missions(call: Call) -> dict[str, Any]:
 def create_mission(call: Call) -> dict[str, Any]:
     now = call.store.now()
     fields = call.body_as(CreateMissionRequest).model_dump(mode="json")
-    mission = Mission(mission_id=str(uuid.uuid4()), created_at=now, updated_at=now, **fields)
+    mission = Mission(mission_id=call.store.new_id(), created_at=now, updated_at=now, **fields)
     return data(call.store.put_mission(mission))
 
 
@@ -47,6 +46,6 @@ def clone_mission(call: Call) -> dict[str, Any]:
     original = call.store.mission(canonical_id(call.path["mission_id"]))
     now = call.store.now()
     copy = original.model_copy(
-        update={"mission_id": str(uuid.uuid4()), "created_at": now, "updated_at": now}, deep=True
+        update={"mission_id": call.store.new_id(), "created_at": now, "updated_at": now}, deep=True
     )
     return data(call.store.put_mission(copy))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from .._app import Call
-from .._errors import NO_RETRY, telnyx_error
+from .._errors import validation_error, value_error
 from .._models import (
     AddPlanStepsRequest,
     CreatePlanRequest,
@@ -23,33 +24,38 @@ def get_plan(call: Call) -> dict[str, Any]:
 
 
 def create_plan(call: Call) -> dict[str, Any]:
+    """A run's plan; creating it again replaces the old one (README: the spec declares no 409)."""
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
-    if call.store.plan_of(run.run_id):
-        raise telnyx_error(
-            409, f"Run {run.run_id} already has a plan; add steps to it instead.", headers=NO_RETRY
-        )
-    return _add(call, run, call.body_as(CreatePlanRequest).steps)
+    steps = _new_steps(run, call.body_as(CreatePlanRequest).steps, existing=())
+    return data_list(call.store.replace_plan(run, steps))
 
 
 def add_plan_steps(call: Call) -> dict[str, Any]:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
-    return _add(call, run, call.body_as(AddPlanStepsRequest).steps)
+    existing = {step.step_id for step in call.store.plan_of(run.run_id)}
+    steps = _new_steps(run, call.body_as(AddPlanStepsRequest).steps, existing=existing)
+    return data_list([call.store.put_step(step) for step in steps])
 
 
-def _add(call: Call, run: MissionRun, steps: list[CreatePlanStepRequest]) -> dict[str, Any]:
-    ids = [step.step_id for step in steps]
-    taken = sorted({i for i in ids if ids.count(i) > 1 or (run.run_id, i) in call.store.steps})
-    if taken:
-        raise telnyx_error(
-            409,
-            f"Step ids already used in run {run.run_id}: {', '.join(taken)}.",
-            headers=NO_RETRY,
-        )
-    created = [
-        call.store.put_step(PlanStep(run_id=run.run_id, **step.model_dump(mode="json")))
-        for step in steps
-    ]
-    return data_list(created)
+def _new_steps(
+    run: MissionRun, sent: list[CreatePlanStepRequest], *, existing: Collection[str]
+) -> list[PlanStep]:
+    """The steps to store, or a 422 naming each step id used twice (the spec declares no 409)."""
+    seen: set[str] = set(existing)
+    errors = []
+    for index, step in enumerate(sent):
+        if step.step_id in seen:
+            errors.append(
+                value_error(
+                    ("body", "steps", index, "step_id"),
+                    f"step id {step.step_id!r} is already used in run {run.run_id}",
+                    step.step_id,
+                )
+            )
+        seen.add(step.step_id)
+    if errors:
+        raise validation_error(errors)
+    return [PlanStep(run_id=run.run_id, **step.model_dump(mode="json")) for step in sent]
 
 
 def get_plan_step(call: Call) -> dict[str, Any]:

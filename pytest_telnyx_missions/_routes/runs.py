@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from .._app import Call
@@ -31,7 +30,7 @@ def create_run(call: Call) -> dict[str, Any]:
     sent = call.body if isinstance(call.body, CreateMissionRunRequest) else None
     now = call.store.now()
     run = MissionRun(
-        run_id=str(uuid.uuid4()),
+        run_id=call.store.new_id(),
         mission_id=mission.mission_id,
         status="pending",
         input=sent.input if sent and sent.input is not None else {},
