@@ -142,7 +142,10 @@ class App:
         try:
             operation, call = self._prepare(request, exchange)
             with self.lock:  # the journal's order is the order changes were applied
-                outcome = Outcome(operation.success_status, operation.handler(call))
+                try:
+                    outcome = Outcome(operation.success_status, operation.handler(call))
+                finally:  # still under the lock: only this request's creations
+                    exchange.auto_created = tuple(self._store.take_auto_created())
                 return self._finish(request, exchange, outcome)
         except ApiError as error:
             outcome = Outcome(error.status, error.body, error.headers)
@@ -228,6 +231,7 @@ class App:
                 response_headers=outcome.headers,
                 fault=exchange.fault.description if exchange.fault else None,
                 processed_status=processed_status,
+                auto_created=exchange.auto_created,
             )
         )
         return response
@@ -268,6 +272,7 @@ class _Exchange:
     sent: Any = None
     internal_error: str | None = None
     fault: Firing | None = None
+    auto_created: tuple[str, ...] = ()
 
 
 def _validate_body(

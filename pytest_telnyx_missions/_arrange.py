@@ -67,7 +67,7 @@ class Arranging:
             if mission_id is None:
                 mission_id = next(iter(store.missions), None)
                 if mission_id is None:
-                    raise LookupError("The fake has no mission to add a run to: add_mission() first.")
+                    raise LookupError("The fake has no mission for a run: add_mission() first.")
             mission_id = path_id(mission_id, "mission_id", uuid=True)
             _known(store.missions, mission_id, "mission", "add_mission")
             run_id = _new_id(store.runs, run_id, "run_id", store, uuid=True)
@@ -143,7 +143,8 @@ class Arranging:
         self, *, mission_id: str, knowledge_base_id: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Attach a knowledge base (any JSON fields: the API gives it no schema)."""
-        return self._attach(ATTACHMENT_KINDS["knowledge-bases"], mission_id, knowledge_base_id, fields)
+        kind = ATTACHMENT_KINDS["knowledge-bases"]
+        return self._attach(kind, mission_id, knowledge_base_id, fields)
 
     def add_mcp_server(
         self, *, mission_id: str, mcp_server_id: str | None = None, **fields: Any

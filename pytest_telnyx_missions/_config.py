@@ -52,7 +52,7 @@ class FakeConfig:
                 f"runs and missions cannot be negative (got runs={self.runs}, "
                 f"missions={self.missions})"
             )
-        object.__setattr__(self, "clock", parse_clock(self.clock))
+        object.__setattr__(self, "clock", parse_clock(self.clock))  # a str given at run time
 
     def with_options(self, options: Mapping[str, Any]) -> FakeConfig:
         """A copy with ``options`` replacing fields; an unknown option is a ``TypeError``."""
@@ -61,7 +61,9 @@ class FakeConfig:
             raise TypeError(
                 f"unknown option(s) {sorted(unknown)}; the options are {sorted(OPTION_NAMES)}"
             )
-        return FakeConfig(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **options})
+        merged = {**{f.name: getattr(self, f.name) for f in fields(self)}, **options}
+        merged["clock"] = parse_clock(merged["clock"])
+        return FakeConfig(**merged)
 
 
 def parse_clock(value: datetime | str | None) -> datetime | None:

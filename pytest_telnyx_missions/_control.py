@@ -7,16 +7,19 @@ answered by fault rules. Only a fake made with ``control_api=True`` (the standal
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
 
 from ._app import Outcome, to_response
+from ._config import DEFAULTS
 from ._faults import Fault, FaultRule
 
 if TYPE_CHECKING:
@@ -34,10 +37,14 @@ _Handler = Callable[[Request], Outcome]
 class _ResetBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seed: int | None = None
-    runs: int | None = Field(None, ge=0, le=10_000)
-    missions: int | None = Field(None, ge=0, le=10_000)
-    strict_transitions: bool | None = None
+    seed: int = DEFAULTS.seed
+    runs: int = Field(DEFAULTS.runs, ge=0, le=10_000)
+    missions: int = Field(DEFAULTS.missions, ge=0, le=10_000)
+    strict_transitions: bool = DEFAULTS.strict_transitions
+    auto_create: bool = DEFAULTS.auto_create
+    clock: datetime | None = DEFAULTS.clock
+    state: dict[str, Any] | None = None
+    """A state document; ``null`` goes back to seeded data."""
 
 
 class _FaultRuleBody(BaseModel):
@@ -65,6 +72,7 @@ class ControlApp:
         self._routes: dict[str, dict[str, _Handler]] = {
             "/_fake/health": {"GET": self._health},
             "/_fake/reset": {"POST": self._reset},
+            "/_fake/state": {"GET": self._state, "PUT": self._load_state},
             "/_fake/requests": {"GET": self._requests},
             "/_fake/run-updates": {"GET": self._run_updates},
             "/_fake/runs": {"GET": self._runs},
@@ -101,7 +109,26 @@ class ControlApp:
 
     def _reset(self, request: Request) -> Outcome:
         body = _parse(request, _ResetBody, "reset body", ", ".join(_ResetBody.model_fields))
-        self._fake.reset(**body.model_dump(exclude_none=True))
+        # A key left out keeps what the fake was started with (or the state loaded since).
+        given = {name: getattr(body, name) for name in body.model_fields_set}
+        try:
+            self._fake.reset(**given)
+        except ValueError as error:
+            raise _BadRequest(f"Invalid reset body: {error}") from error
+        return Outcome(204, None)
+
+    def _state(self, request: Request) -> Outcome:
+        return Outcome(200, self._fake.dump_state())
+
+    def _load_state(self, request: Request) -> Outcome:
+        try:
+            doc = json.loads(request.get_data(cache=True) or b"null")
+        except ValueError as error:
+            raise _BadRequest(f"Invalid state document: not JSON ({error})") from error
+        try:
+            self._fake.load_state(doc)
+        except ValueError as error:
+            raise _BadRequest(str(error)) from error
         return Outcome(204, None)
 
     def _requests(self, request: Request) -> Outcome:
@@ -117,6 +144,7 @@ class ControlApp:
                 "response": entry.response,
                 "time": entry.time.isoformat(),
                 "fault": entry.fault,
+                "auto_created": list(entry.auto_created),
             }
             for entry in self._fake.requests
         ]

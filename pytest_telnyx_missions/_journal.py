@@ -38,6 +38,8 @@ class RecordedRequest:
     """A description of the fault rule that shaped this answer, or None when none did."""
     processed_status: int | None = None
     """With a fault that let the request through: the status the fake's own answer had."""
+    auto_created: tuple[str, ...] = ()
+    """What ``auto_create`` made for this request because it named it (``"run <id>"``)."""
 
     @property
     def applied(self) -> bool:

@@ -22,7 +22,14 @@ from werkzeug.wrappers import Request, Response
 from ._app import App
 from ._arrange import Arranging
 from ._assertions import RunUpdateAssertions, fields_match
-from ._config import DEFAULTS, FakeConfig, ResetOptions, StateSource, read_state_file
+from ._config import (
+    DEFAULTS,
+    FakeConfig,
+    ResetOptions,
+    StateSource,
+    parse_clock,
+    read_state_file,
+)
 from ._control import ControlApp, is_control_path
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
@@ -93,7 +100,7 @@ class FakeMissions(Arranging, RunUpdateAssertions, FaultControls):
             missions=missions,
             strict_transitions=strict_transitions,
             auto_create=auto_create,
-            clock=clock,
+            clock=parse_clock(clock),
             state=state,
         )
         control = ControlApp(self) if control_api else None

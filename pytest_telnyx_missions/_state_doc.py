@@ -69,8 +69,18 @@ def canonical(value: str) -> str:
 class _Loader:
     """Collects every problem of a document before deciding."""
 
-    def __init__(self) -> None:
+    def __init__(self, doc: Mapping[str, Any]) -> None:
         self.problems: list[str] = []
+        # Ids the document names, valid or not: a reference to a bad item is not a second
+        # problem (the item's own is reported).
+        self.declared = {
+            what: {
+                canonical(str(item.get(f"{what}_id")))
+                for item in doc.get(key) or ()
+                if isinstance(item, Mapping)
+            }
+            for what, key in (("mission", "missions"), ("run", "runs"))
+        }
 
     def items(self, doc: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
         value = doc.get(key, [])
@@ -101,6 +111,22 @@ class _Loader:
             return None
         return None if unknown else made
 
+    def path_id(self, where: str, value: object, name: str, *, uuid: bool) -> str | None:
+        """``value`` as a path id (canonical), or None with the problem noted."""
+        try:
+            return path_id(value, name, uuid=uuid)
+        except ValueError as exc:
+            self.problems.append(f"{where}.{name}: {exc}")
+            return None
+
+    def owner(self, where: str, key: str, known: Mapping[str, Any], what: str) -> bool:
+        """True when the item ``key`` refers to is in the document and valid."""
+        if key in known:
+            return True
+        if key not in self.declared[what]:
+            self.problems.append(f"{where}: no {what} {key!r} in the document")
+        return False
+
     def check(self, where: str, check: Callable[[], object]) -> bool:
         try:
             check()
@@ -114,7 +140,7 @@ def load(doc: object) -> Snapshot:
     """The snapshot a document describes, or a ``ValueError`` naming every problem in it."""
     if not isinstance(doc, Mapping):
         raise ValueError(f"a state document is an object with the keys {', '.join(DOC_KEYS)}")
-    loader = _Loader()
+    loader = _Loader(doc)
     for key in sorted(set(doc) - set(DOC_KEYS)):
         loader.problems.append(f"{key}: unknown key (keys: {', '.join(DOC_KEYS)})")
 
@@ -123,51 +149,50 @@ def load(doc: object) -> Snapshot:
         mission = loader.model(where, Mission, item)
         if mission is None:
             continue
-        if not loader.check(f"{where}.mission_id", _unique(mission.mission_id, missions)):
-            continue
-        if loader.check(
-            f"{where}.mission_id", lambda m=mission: path_id(m.mission_id, "mission_id", uuid=False)
+        mission_id = loader.path_id(where, mission.mission_id, "mission_id", uuid=False)
+        if mission_id is not None and loader.check(
+            f"{where}.mission_id", _unique(mission_id, missions)
         ):
-            mission = mission.model_copy(update={"mission_id": canonical(mission.mission_id)})
-            missions[mission.mission_id] = mission
+            missions[mission_id] = mission.model_copy(update={"mission_id": mission_id})
 
     runs: dict[str, MissionRun] = {}
     for where, item in loader.items(doc, "runs"):
         run = loader.model(where, MissionRun, item)
         if run is None:
             continue
-        ok = loader.check(f"{where}.run_id", lambda r=run: path_id(r.run_id, "run_id", uuid=True))
-        ok &= loader.check(
-            f"{where}.mission_id", lambda r=run: path_id(r.mission_id, "mission_id", uuid=True)
-        )
-        if not ok:
+        run_id = loader.path_id(where, run.run_id, "run_id", uuid=True)
+        mission_id = loader.path_id(where, run.mission_id, "mission_id", uuid=True)
+        if run_id is None or mission_id is None:
             continue
-        run = run.model_copy(
-            update={"run_id": canonical(run.run_id), "mission_id": canonical(run.mission_id)}
-        )
-        if loader.check(f"{where}.run_id", _unique(run.run_id, runs)) and loader.check(
-            f"{where}.mission_id", _known(run.mission_id, missions, "mission")
+        run = run.model_copy(update={"run_id": run_id, "mission_id": mission_id})
+        if loader.check(f"{where}.run_id", _unique(run.run_id, runs)) and loader.owner(
+            f"{where}.mission_id", run.mission_id, missions, "mission"
         ):
             runs[run.run_id] = run
 
     events: dict[str, Event] = {}
     for where, item in loader.items(doc, "events"):
         event = loader.model(where, Event, item)
-        if event is not None and _new_id(loader, where, event.event_id, "event_id", events):
-            event = event.model_copy(update={"run_id": canonical(event.run_id)})
-            if loader.check(f"{where}.run_id", _known(event.run_id, runs, "run")):
-                events[event.event_id] = event
+        if event is None:
+            continue
+        event_id = loader.path_id(where, event.event_id, "event_id", uuid=False)
+        if event_id is not None and loader.check(f"{where}.event_id", _unique(event_id, events)):
+            owner = canonical(event.run_id)
+            event = event.model_copy(update={"event_id": event_id, "run_id": owner})
+            if loader.owner(f"{where}.run_id", event.run_id, runs, "run"):
+                events[event_id] = event
 
     steps: dict[tuple[str, str], PlanStep] = {}
     for where, item in loader.items(doc, "plan_steps"):
         step = loader.model(where, PlanStep, item)
-        if step is None or not loader.check(
-            f"{where}.step_id", lambda s=step: path_id(s.step_id, "step_id", uuid=False)
-        ):
+        if step is None:
             continue
-        step = step.model_copy(update={"run_id": canonical(step.run_id)})
+        step_id = loader.path_id(where, step.step_id, "step_id", uuid=False)
+        if step_id is None:
+            continue
+        step = step.model_copy(update={"step_id": step_id, "run_id": canonical(step.run_id)})
         key = (step.run_id, step.step_id)
-        if loader.check(f"{where}.run_id", _known(step.run_id, runs, "run")) and loader.check(
+        if loader.owner(f"{where}.run_id", step.run_id, runs, "run") and loader.check(
             f"{where}.step_id", _unique(key, steps)
         ):
             steps[key] = step
@@ -175,14 +200,18 @@ def load(doc: object) -> Snapshot:
     agents: dict[tuple[str, str], TelnyxAgent] = {}
     for where, item in loader.items(doc, "telnyx_agents"):
         agent = loader.model(where, TelnyxAgent, item)
-        if agent is None or not loader.check(
-            f"{where}.telnyx_agent_id",
-            lambda a=agent: path_id(a.telnyx_agent_id, "telnyx_agent_id", uuid=False),
-        ):
+        agent_id = (
+            None
+            if agent is None
+            else loader.path_id(where, agent.telnyx_agent_id, "telnyx_agent_id", uuid=False)
+        )
+        if agent is None or agent_id is None:
             continue
-        agent = agent.model_copy(update={"run_id": canonical(agent.run_id)})
+        agent = agent.model_copy(
+            update={"telnyx_agent_id": agent_id, "run_id": canonical(agent.run_id)}
+        )
         key = (agent.run_id, agent.telnyx_agent_id)
-        if loader.check(f"{where}.run_id", _known(agent.run_id, runs, "run")) and loader.check(
+        if loader.owner(f"{where}.run_id", agent.run_id, runs, "run") and loader.check(
             f"{where}.telnyx_agent_id", _unique(key, agents)
         ):
             agents[key] = agent
@@ -215,42 +244,25 @@ def _load_attachment(
     missions: Mapping[str, Mission],
     attachments: dict[AttachmentKey, Mapping[str, Any]],
 ) -> None:
-    ok = True
+    ids: list[str] = []
     for name in (kind.id_name, "mission_id"):
         if name not in item:
             loader.problems.append(f"{where}.{name}: Field required")
-            ok = False
-        else:
-            ok &= loader.check(
-                f"{where}.{name}", lambda n=name: path_id(item[n], n, uuid=False)
-            )
-    if not ok:
+        elif (made := loader.path_id(where, item[name], name, uuid=False)) is not None:
+            ids.append(made)
+    if len(ids) != 2:
         return
-    mission_id = canonical(item["mission_id"])
-    key = (kind.kind, mission_id, canonical(item[kind.id_name]))
-    if loader.check(f"{where}.mission_id", _known(mission_id, missions, "mission")) and (
+    item_id, mission_id = ids
+    key = (kind.kind, mission_id, item_id)
+    if loader.owner(f"{where}.mission_id", mission_id, missions, "mission") and (
         loader.check(f"{where}.{kind.id_name}", _unique(key, attachments))
     ):
         attachments[key] = {**item, "mission_id": mission_id, kind.id_name: key[2]}
-
-
-def _new_id(loader: _Loader, where: str, item_id: str, name: str, seen: Mapping[str, Any]) -> bool:
-    return loader.check(
-        f"{where}.{name}", lambda: path_id(item_id, name, uuid=False)
-    ) and loader.check(f"{where}.{name}", _unique(item_id, seen))
 
 
 def _unique(key: object, seen: Mapping[Any, Any]) -> Callable[[], None]:
     def check() -> None:
         if key in seen:
             raise ValueError(f"{key!r} appears twice")
-
-    return check
-
-
-def _known(key: str, known: Mapping[str, Any], what: str) -> Callable[[], None]:
-    def check() -> None:
-        if key not in known:
-            raise ValueError(f"no {what} {key!r} in the document")
 
     return check

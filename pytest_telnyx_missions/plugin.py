@@ -44,7 +44,10 @@ _INI_OPTIONS: dict[str, tuple[str, str]] = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (ini, help_text) in _INI_OPTIONS.items():
-        parser.addini(ini, help_text, type="bool" if name == "auto_create" else "string")
+        if name == "auto_create":
+            parser.addini(ini, help_text, type="bool", default=False)
+        else:
+            parser.addini(ini, help_text, type="string", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -117,7 +120,7 @@ def telnyx_missions(
     options = _options(request)
     fake = telnyx_missions_server
     # Every option is given, so nothing a test set on the session's fake reaches the next test.
-    fake.reset(**{name: options[name] for name in OPTION_NAMES})  # type: ignore[misc]
+    fake.reset(**{name: options[name] for name in OPTION_NAMES})
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake

@@ -130,7 +130,9 @@ def test_marker_rejects_unknown_options(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.re_match_lines([r".*unknown options \['sead'\]; known: \['auto_create', 'check_unhandled', 'clock'"])
+    result.stdout.re_match_lines(
+        [r".*unknown options \['sead'\]; known: \['auto_create', 'check_unhandled', 'clock'"]
+    )
 
 
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
