@@ -142,6 +142,16 @@ class FakeMissions(Arranging, RunUpdateAssertions, FaultControls):
             self._journal.clear()
             self._faults.clear()
 
+    def configure(self, **options: Unpack[ResetOptions]) -> None:
+        """Make ``options`` what the fake is made with (one left out: its default), then
+        :meth:`reset`. The fixture does this before each test, so nothing a test set
+        (``load_state`` included) reaches the next one."""
+        config = DEFAULTS.with_options(options)
+        self._base_snapshot(config)  # a bad state document fails here, changing nothing
+        with self._lock:
+            self._made_with = config
+        self.reset()
+
     def _restore(self, snapshot: Snapshot, config: FakeConfig) -> None:
         self._store.restore(
             snapshot,

@@ -119,8 +119,7 @@ def telnyx_missions(
     """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it."""
     options = _options(request)
     fake = telnyx_missions_server
-    # Every option is given, so nothing a test set on the session's fake reaches the next test.
-    fake.reset(**{name: options[name] for name in OPTION_NAMES})
+    fake.configure(**{name: options[name] for name in OPTION_NAMES})
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake

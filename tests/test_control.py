@@ -58,6 +58,7 @@ def test_requests_lists_the_journal(fake: FakeMissions) -> None:
         "response": fake.requests[0].response,
         "time": fake.requests[0].time.isoformat(),
         "fault": None,
+        "auto_created": [],
     }
 
 
@@ -170,7 +171,8 @@ def test_reset_can_turn_strict_transitions_on(fake: FakeMissions) -> None:
         ({"runs": -1}, "runs: Input should be greater than or equal to 0 (got -1)"),
         (
             {"run": 2},
-            "run: unknown key. It takes the keys seed, runs, missions, strict_transitions.",
+            "run: unknown key. It takes the keys seed, runs, missions, strict_transitions, "
+            "auto_create, clock, state.",
         ),
         ([1], "body: Input should be an object"),
     ],
