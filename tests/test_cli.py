@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 import httpx
@@ -234,3 +235,35 @@ def test_readme_shows_the_line_printed_and_working_curl_commands() -> None:
                 headers={"content-type": "application/x-www-form-urlencoded"},  # as curl -d
             )
             assert answer.is_success, (command, answer.text)
+
+
+EXAMPLE_STATE = str(Path(__file__).parent.parent / "examples" / "state.json")
+SDK_ID = "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"
+
+
+def test_state_file_and_fixed_clock() -> None:
+    with serve("--state", EXAMPLE_STATE, "--clock", "2025-06-01T00:00:00Z") as served:
+        assert [run["run_id"] for run in served.get("/runs")] == [SDK_ID]
+        created = served.sdk().ai.missions.create(name="Later")
+        assert created.data.created_at.isoformat() == "2025-06-01T00:00:00+00:00"
+        assert httpx.post(served.control + "/reset").status_code == 204
+        assert [run["run_id"] for run in served.get("/runs")] == [SDK_ID]
+
+
+def test_auto_create() -> None:
+    with serve("--auto-create") as served:
+        run = served.sdk().ai.missions.runs.retrieve(SDK_ID, mission_id=SDK_ID).data
+        assert run.status == "running"
+        [entry] = served.get("/requests")
+        assert entry["auto_created"] == [f"mission {SDK_ID}", f"run {SDK_ID}"]
+
+
+def test_a_bad_state_file_or_clock_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"runs": [{"run_id": "x"}]}')
+    code, stderr = _exit_of("--port", "0", "--state", str(bad))
+    assert code == 2
+    assert "runs[0].mission_id: Field required" in stderr
+    code, stderr = _exit_of("--clock", "soon")
+    assert code == 2
+    assert "is not an ISO 8601 time" in stderr
