@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._app import App
 from ._assertions import RunUpdateAssertions, fields_match
+from ._call_assertions import CallAssertions
 from ._control import ControlApp, is_control_path
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
@@ -25,6 +26,7 @@ from ._models import Event, Mission, MissionRun, PlanStep, RunStatusName
 from ._routes import OPERATIONS
 from ._seeding import Seeder
 from ._state import Store
+from ._verify import Verification
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -36,7 +38,7 @@ DEFAULT_RUNS = 3
 DEFAULT_MISSIONS = 2
 
 
-class FakeMissions(RunUpdateAssertions, FaultControls):
+class FakeMissions(RunUpdateAssertions, CallAssertions, Verification, FaultControls):
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -56,10 +58,12 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         control_api: bool = False,
         strict_transitions: bool = False,
         allow_remote: bool = False,
+        journal_limit: int | None = None,
     ) -> None:
         """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``);
         ``strict_transitions=True`` enforces the documented run transitions (README). The fake
-        accepts any key, so it listens on loopback only, unless ``allow_remote=True``."""
+        accepts any key, so it listens on loopback only, unless ``allow_remote=True``.
+        ``journal_limit`` keeps only the latest entries of the journal (``dropped_requests``)."""
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"host {host!r} is not a loopback address: anyone who can reach the fake can "
@@ -68,7 +72,7 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
         self.api_key = api_key
         self._lock = threading.RLock()
         self._store = Store(self._lock)
-        self._journal = Journal(self._lock)
+        self._journal = Journal(self._lock, journal_limit)
         self._seeder = Seeder()
         self._faults = FaultRegistry(self._lock, OPERATIONS)
         self._app = App(
