@@ -13,10 +13,6 @@ from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
-_SWITCH_OFF_HINT = (
-    "If the test sends these on purpose, switch the check off for it (or its module) with "
-    f"@pytest.mark.{MARKER}(check_unhandled=False); see the README section 'Teardown checks'."
-)
 
 
 @dataclass(frozen=True)
@@ -105,13 +101,10 @@ def telnyx_missions(
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
     if not request.node.stash.get(_DID_NOT_PASS, False):
-        problems = []
-        if options.check_unhandled and (unhandled := fake._unhandled_problems()):
-            problems.append(f"{unhandled}\n{_SWITCH_OFF_HINT}")
-        if unused := fake._unused_fault_problems():
-            problems.append(unused)
-        if problems:
-            pytest.fail("\n\n".join(problems), pytrace=False)
+        try:
+            fake.check(unhandled=options.check_unhandled)
+        except AssertionError as problems:
+            pytest.fail(str(problems), pytrace=False)
 
 
 @pytest.fixture
