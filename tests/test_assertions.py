@@ -320,10 +320,12 @@ def test_assert_run_status_history(pytester: pytest.Pytester) -> None:
             "E*assert_run_status_history: the status history of run * differs.",
             "E*  expected: ['running', 'succeeded']",
             "E*  history:  ['running', 'failed']  (every applied change of status, in order)",
-            "E*  first difference at item 2: expected 'succeeded', got 'failed' (set by update_run)",
+            "E*  first difference at item 2: expected 'succeeded', got 'failed' "
+            "(set by update_run)",
             "E*Calls that change the status of run * (4 recorded), in order:",
             "E*  #1 update_run applied (200): sent {'status': 'running'}  -> running",
-            "E*  #2 update_run applied (200): sent {'metadata': {'step': 2}}  <- no status, skipped",
+            "E*  #2 update_run applied (200): sent {'metadata': {'step': 2}}  "
+            "<- no status, skipped",
             "E*  #3 update_run rejected (422): sent {'status': 'paused', 'error': 3}  "
             "<- not counted",
             "E*  #4 update_run applied (200): sent {'status': 'failed'}  -> failed",
@@ -382,7 +384,8 @@ def test_status_history_follows_pause_resume_and_cancel(pytester: pytest.Pyteste
             "E*assert_run_status_history: the status history of run * differs.",
             "E*  expected: ['paused', 'paused', 'cancelled']",
             "E*  history:  ['paused', 'cancelled']  (every applied change of status, in order)",
-            "E*  first difference at item 2: expected 'paused', got 'cancelled' (set by cancel_run)",
+            "E*  first difference at item 2: expected 'paused', got 'cancelled' "
+            "(set by cancel_run)",
             "E*Calls that change the status of run * (3 recorded), in order:",
             "E*  #1 pause_run applied (200): sent no body  -> paused",
             "E*  #2 pause_run rejected (409): sent no body  <- not counted",
