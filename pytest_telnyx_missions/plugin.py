@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
+from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal
 from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
+_TEST_JOURNAL = pytest.StashKey[TestJournal]()
+_JOURNAL_REPORTED = pytest.StashKey[bool]()
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "telnyx_missions_runs", "How many runs the fake is seeded with.", default=str(DEFAULT_RUNS)
     )
+    parser.addini(
+        "telnyx_missions_report",
+        "Add the fake's journal and run status timelines to a failing test's report.",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
+        "telnyx_missions_report_max_rows",
+        f"Requests shown in that report at most (default {DEFAULT_MAX_ROWS}).",
+        default=str(DEFAULT_MAX_ROWS),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,6 +66,11 @@ def pytest_runtest_makereport(
     # A test that already failed, errored in set-up, was skipped or xfailed is not reported again.
     if report.when in ("setup", "call") and not report.passed:
         item.stash[_DID_NOT_PASS] = True
+    journal = item.stash.get(_TEST_JOURNAL, None)
+    if report.failed and journal is not None and not item.stash.get(_JOURNAL_REPORTED, False):
+        item.stash[_JOURNAL_REPORTED] = True  # once per test, at the first phase that failed
+        max_rows = int(item.config.getini("telnyx_missions_report_max_rows"))
+        report.sections.append((SECTION_TITLE, journal.render(max_rows)))
     return report
 
 
@@ -97,6 +116,8 @@ def telnyx_missions(
         missions=options.missions,
         strict_transitions=options.strict_transitions,
     )
+    if request.config.getini("telnyx_missions_report"):
+        request.node.stash[_TEST_JOURNAL] = TestJournal.begin(fake)
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
