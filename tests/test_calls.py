@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import get_args
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from pytest_telnyx_missions import CallList, FakeMissions, OperationName
 from pytest_telnyx_missions._routes import OPERATIONS
 
-from .helpers import expect_lines, run_inner
+from .helpers import README, expect_lines, run_inner
 
 PREAMBLE = '''
 import httpx
@@ -34,6 +35,13 @@ def test_the_operation_names_are_the_route_tables() -> None:
 
 
 @pytest.mark.telnyx_missions(check_unhandled=False)  # one request goes nowhere on purpose
+def test_the_readme_counts_the_operations_of_the_route_table() -> None:
+    # The route table is the one source of the count; the README's prose follows it.
+    counts = re.findall(r"all (\d+) (?:operations|are served)", README.read_text("utf-8"))
+    assert len(counts) >= 2
+    assert {int(count) for count in counts} == {len(OPERATIONS)}
+
+
 def test_calls_are_typed_and_filtered_by_operation_and_path(telnyx_missions: FakeMissions) -> None:
     first, second = telnyx_missions.runs[:2]
     auth = {"Authorization": f"Bearer {telnyx_missions.api_key}"}
