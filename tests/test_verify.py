@@ -237,3 +237,13 @@ def test_wait_for_wakes_when_another_thread_records(telnyx_missions: FakeMission
     )
     thread.join(timeout=30)
     assert found == ["get_run"]
+
+
+def test_the_cli_limits_the_journal_by_default() -> None:
+    from pytest_telnyx_missions import cli
+
+    parser = cli._parser()
+    assert parser.parse_args([]).journal_limit == cli.DEFAULT_JOURNAL_LIMIT == 10_000
+    assert parser.parse_args(["--journal-limit", "0"]).journal_limit == 0  # no limit
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--journal-limit", "-1"])
