@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ._journal import Journal
     from ._models import MissionRun
 
-__all__ = ["CallAssertions"]
+__all__ = ["CallAssertions", "called_operations", "path_ids"]
 
 
 class CallAssertions:
@@ -92,7 +92,7 @@ class CallAssertions:
         lines = [
             f"assert_not_called: expected no applied call of {operation}{which}, "
             f"but {plural(len(found), 'call')} came:",
-            *(describe(number, call, _where(call)) for number, call in found),
+            *(describe(number, call, path_ids(call)) for number, call in found),
         ]
         raise AssertionError("\n".join(lines))
 
@@ -157,10 +157,10 @@ class CallAssertions:
         lines = [f"{helper}: {what}", f"Expected: {fields_text(shown)}"]
         if numbered:
             lines.append(f"Calls of {operation} ({len(numbered)} recorded), nearest miss first:")
-            lines.extend(nearest_first(numbered, fields, shown, _where))
+            lines.extend(nearest_first(numbered, fields, shown, path_ids))
         else:
             lines.append(f"{operation} was never called (applied or rejected).")
-            lines.append(_called_operations(self.calls()))
+            lines.append(called_operations(self.calls()))
         raise AssertionError("\n".join(lines))
 
     def _runs_that_got(self, operation: OperationName, run: str) -> list[str]:
@@ -183,13 +183,13 @@ class CallAssertions:
         return lines
 
 
-def _where(call: RecordedCall) -> str:
+def path_ids(call: RecordedCall) -> str:
     """The ids in a call's path but the mission's, so calls of several runs tell apart."""
     ids = [f"{key}={value}" for key, value in call.path_params.items() if key != "mission_id"]
     return f"[{', '.join(ids)}] " if ids else ""
 
 
-def _called_operations(calls: CallList) -> str:
+def called_operations(calls: CallList) -> str:
     if not calls:
         return "No operation was called."
     counts: dict[str, int] = {}

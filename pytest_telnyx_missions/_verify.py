@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._assertions import describe, fields_text, matches, nearest_first, shown_fields
-from ._call_assertions import _called_operations, _where
+from ._call_assertions import called_operations, path_ids
 from ._calls import OperationName, RecordedCall, calls_in, checked_operation
 
 if TYPE_CHECKING:
@@ -140,10 +140,10 @@ class Verification:
                 lines.append(
                     f"Calls of {operation} ({len(numbered)} recorded), nearest miss first:"
                 )
-                lines.extend(nearest_first(numbered, fields, shown, _where))
+                lines.extend(nearest_first(numbered, fields, shown, path_ids))
             else:
                 lines.append(f"{operation} was never called (applied or rejected).")
-                lines.append(_called_operations(calls_in(self._journal.entries)))
+                lines.append(called_operations(calls_in(self._journal.entries)))
         else:
             name = getattr(predicate, "__qualname__", repr(predicate))
             extra = f" with {fields_text(shown)}" if fields else ""
@@ -155,7 +155,7 @@ class Verification:
             if len(numbered) > _LISTED_CALLS:
                 lines.append(f"  ... {len(numbered) - _LISTED_CALLS} earlier calls left out")
             lines.extend(
-                describe(number, call, f"{call.operation} {_where(call)}")
+                describe(number, call, f"{call.operation} {path_ids(call)}")
                 for number, call in numbered[-_LISTED_CALLS:]
             )
         raise AssertionError("\n".join(lines))

@@ -247,3 +247,15 @@ def test_assert_plan_step_updated(pytester: pytest.Pytester) -> None:
             "E*      status: expected 'completed', sent 'done'",
         ],
     )
+
+
+@pytest.mark.parametrize("action", ["pause", "resume", "cancel"])
+def test_the_status_history_says_what_each_action_set(
+    telnyx_missions: FakeMissions, action: str
+) -> None:
+    run = telnyx_missions.runs[0]
+    url = f"{telnyx_missions.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}/{action}"
+    httpx.post(url, headers={"Authorization": f"Bearer {telnyx_missions.api_key}"})
+    [change] = telnyx_missions.status_history(run.run_id)
+    assert change.operation == f"{action}_run"
+    assert change.status == telnyx_missions.get_run(run.run_id).status
