@@ -351,7 +351,7 @@ class RunUpdateAssertions:
     def _matching(self, run_id: str, fields: Mapping[str, Any]) -> list[tuple[int, RunUpdate]]:
         """The applied updates that match, with their numbers as the messages show them."""
         updates = enumerate(self.run_updates(run_id), 1)
-        return [(n, u) for n, u in updates if u.applied and fields_match(u.fields, fields)]
+        return [(n, u) for n, u in updates if u.applied and matches(u, fields)]
 
     def _fail(
         self,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 import httpx
@@ -58,6 +60,23 @@ def test_wait_for_a_worker_on_a_thread(telnyx_missions: FakeMissions) -> None:
 
     rejected = telnyx_missions.wait_for(lambda call: call.status_code == 422)
     assert rejected.fields == {"status": "nope"}
+
+
+def test_wait_for_a_worker_in_a_subprocess(telnyx_missions: FakeMissions) -> None:
+    run = telnyx_missions.runs[0]
+    worker = (
+        "import os, httpx\n"
+        "base, key = os.environ['TELNYX_BASE_URL'], os.environ['TELNYX_API_KEY']\n"
+        f"httpx.patch(base + '/ai/missions/{run.mission_id}/runs/{run.run_id}',\n"
+        "            json={'status': 'succeeded'}, headers={'Authorization': f'Bearer {key}'})\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", worker])  # env: the fixture's
+    try:
+        done = telnyx_missions.wait_for("update_run", timeout=60, status="succeeded")
+    finally:
+        process.wait(timeout=60)
+    assert done.run_id == run.run_id
+    assert process.returncode == 0
 
 
 def test_wait_for_finds_a_call_already_recorded(telnyx_missions: FakeMissions) -> None:
@@ -193,12 +212,12 @@ def test_a_rejected_request_keeps_what_was_sent(telnyx_missions: FakeMissions) -
 
 
 def test_each_entry_records_how_long_the_answer_took(telnyx_missions: FakeMissions) -> None:
-    telnyx_missions.add_fault("update_run", Fault(delay=0.2))
+    telnyx_missions.add_fault("update_run", Fault(delay=0.05))
     _patch(telnyx_missions, status="paused")
     _patch(telnyx_missions, status="running")
     slowed, normal = telnyx_missions.requests
     assert normal.duration > 0
-    assert slowed.duration >= 0.2  # the fault's delay counts: the client waited for it
+    assert slowed.duration >= 0.05  # the fault's delay counts: the client waited for it
 
 
 def test_the_journal_limit_keeps_the_latest_entries() -> None:
