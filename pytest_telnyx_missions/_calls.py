@@ -24,6 +24,7 @@ __all__ = [
     "calls_in",
     "checked_operation",
     "status_changes",
+    "status_of",
 ]
 
 OperationName = Literal[
