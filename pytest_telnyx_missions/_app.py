@@ -11,6 +11,7 @@ import json
 import math
 import re
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -223,7 +224,8 @@ class App:
                 query=query_lists(request),
                 headers={key.lower(): value for key, value in request.headers.items()},
                 body=request.get_data(cache=True),
-                json=exchange.sent,
+                # A request refused before its body was read (401, 404...) still shows what came.
+                json=exchange.sent if exchange.sent is not None else _sent_json(request),
                 status_code=outcome.status,
                 response=outcome.body,
                 time=datetime.now(timezone.utc),
@@ -232,6 +234,9 @@ class App:
                 fault=exchange.fault.description if exchange.fault else None,
                 processed_status=processed_status,
                 auto_created=exchange.auto_created,
+                duration=time.perf_counter()
+                - exchange.started
+                + ((exchange.fault.fault.delay or 0.0) if exchange.fault else 0.0),
             )
         )
         return response
@@ -273,6 +278,7 @@ class _Exchange:
     internal_error: str | None = None
     fault: Firing | None = None
     auto_created: tuple[str, ...] = ()
+    started: float = field(default_factory=time.perf_counter)
 
 
 def _validate_body(
@@ -319,6 +325,13 @@ def _lenient_json(request: Request) -> Any:
         return json.loads(raw) if raw else None
     except Exception:  # noqa: BLE001 - an undeclared body is ignored, whatever it holds
         return None
+
+
+def _sent_json(request: Request) -> Any:
+    """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
+    if not _is_json(request.headers.get("content-type")):
+        return None
+    return _lenient_json(request)
 
 
 @lru_cache(maxsize=64)

@@ -1,29 +1,44 @@
-"""Assertion helpers over recorded run updates (mixed into ``FakeMissions``).
+"""The one diff engine behind every assertion helper, and the run-update helpers (mixed into
+``FakeMissions``; ``_call_assertions`` has the helpers for every other operation).
 
-How an expected value matches a sent one (the helpers and ``run_updates(**fields)`` share it):
+How an expected value matches a sent one (every helper, ``run_updates(**fields)`` and ``wait_for``
+share it):
 
-- the update must have sent the key (an expected ``None`` matches an explicit ``null`` only);
+- the call must have sent the key (an expected ``None`` matches an explicit ``null`` only), or
+  have it among its path's ids (``run_id``, ``step_id``...: compared in canonical UUID form);
 - an expected value that is callable and not a class is a *predicate*: it matches when
   ``predicate(sent)`` is truthy (if it raises, it does not match, and the message says why);
 - anything else is compared with ``expected == sent``, expected first, so ``unittest.mock.ANY``,
   dirty-equals matchers (instances or classes) and ``RunStatus.succeeded`` all work.
 
-Only updates the fake applied (``RunUpdate.applied``) satisfy a helper; rejected ones are listed in
-the failure message, marked with the status they got.
+Only calls the fake applied (``.applied``) satisfy a helper; rejected ones are listed in the
+failure message, marked with the status they got.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
-from ._journal import RunUpdate, canonical_id
+from ._calls import CallList, status_changes, status_of
+from ._journal import RecordedRequest, RunUpdate, canonical_id
 
 if TYPE_CHECKING:
     from ._models import MissionRun
 
-__all__ = ["RunUpdateAssertions", "fields_match", "is_predicate"]
+__all__ = [
+    "RunUpdateAssertions",
+    "Sent",
+    "describe",
+    "fields_match",
+    "fields_text",
+    "is_predicate",
+    "matches",
+    "nearest_first",
+    "plural",
+    "shown_fields",
+]
 
 _MAX_REPR = 160
 
@@ -82,13 +97,56 @@ def _nested_diff(path: str, expected: Any, sent: Any) -> Iterator[str]:
         yield f"{path}.{key}: not expected, sent {_short(sent[key])}"
 
 
+class Sent(Protocol):
+    """What the diff engine compares: a recorded run update or a recorded call of any operation."""
+
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def applied(self) -> bool: ...
+
+    @property
+    def request(self) -> RecordedRequest: ...
+
+
+_S = TypeVar("_S", bound=Sent)
+
+
+def _actual(item: Sent, key: str) -> tuple[bool, Any, str]:
+    """Where ``key`` is read: an id in the path (``run_id``, ``step_id``...) or a sent field."""
+    path = item.request.path_params
+    if key in path and key not in item.fields:
+        return True, path[key], "in path"
+    return key in item.fields, item.fields.get(key), "sent"
+
+
+def _expected_for(key: str, value: Any, item: Sent) -> Any:
+    # An id given in any case or with spaces names the same resource, as the fake reads paths.
+    if isinstance(value, str) and key in item.request.path_params and key not in item.fields:
+        return canonical_id(value)
+    return value
+
+
+def matches(item: Sent, expected: Mapping[str, Any]) -> bool:
+    """True when ``item`` sent (or has in its path) every expected key with a matching value."""
+    for key, value in expected.items():
+        found, actual, _ = _actual(item, key)
+        if not (found and _match_value(_expected_for(key, value, item), actual)[0]):
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class _Comparison:
-    """One recorded update held against the expected fields."""
+    """One recorded item held against the expected fields."""
 
     number: int
-    """The update's position among its run's updates, from 1, in arrival order."""
-    update: RunUpdate
+    """The item's position among those listed, from 1, in arrival order."""
+    item: Sent
     lines: tuple[str, ...]
     misses: int
     """How many expected fields were missing or different."""
@@ -97,42 +155,46 @@ class _Comparison:
 
 
 def _compare(
-    number: int, update: RunUpdate, expected: Mapping[str, Any], shown: Mapping[str, str]
+    number: int, item: Sent, expected: Mapping[str, Any], shown: Mapping[str, str]
 ) -> _Comparison:
-    sent = update.fields
+    sent = item.fields
     lines: list[str] = []
     misses = missing = 0
-    for key, value in expected.items():
-        if key not in sent:
+    for key, raw in expected.items():
+        found, actual, where = _actual(item, key)
+        if not found:
             misses += 1
             missing += 1
             lines.append(f"{key}: expected {shown[key]}, not sent (missing key)")
             continue
-        ok, why = _match_value(value, sent[key])
+        value = _expected_for(key, raw, item)
+        ok, why = _match_value(value, actual)
         if ok:
-            lines.append(f"{key}: {_short(sent[key])} as expected")
+            lines.append(f"{key}: {_short(actual)} as expected")
             continue
         misses += 1
-        lines.append(f"{key}: expected {shown[key]}, sent {_short(sent[key])}")
+        lines.append(f"{key}: expected {shown[key]}, {where} {_short(actual)}")
         if why:
             lines.append(f"  ({why})")
-        lines.extend(f"  {line}" for line in _nested_diff(key, value, sent[key]))
+        lines.extend(f"  {line}" for line in _nested_diff(key, value, actual))
     lines.extend(
         f"{key}: not expected, sent {_short(sent[key])} (extra key)"
         for key in sent
         if key not in expected
     )
-    return _Comparison(number, update, tuple(lines), misses, missing)
+    return _Comparison(number, item, tuple(lines), misses, missing)
 
 
-def _outcome(update: RunUpdate) -> str:
-    fault = update.request.fault
-    detail = f"{update.status_code}, fault: {fault}" if fault else f"{update.status_code}"
-    return f"{'applied' if update.applied else 'rejected'} ({detail})"
+def outcome(item: Sent) -> str:
+    """``applied (200)`` or ``rejected (422)``, with the fault rule that answered, if any."""
+    fault = item.request.fault
+    detail = f"{item.status_code}, fault: {fault}" if fault else f"{item.status_code}"
+    return f"{'applied' if item.applied else 'rejected'} ({detail})"
 
 
-def _sent(update: RunUpdate) -> str:
-    request = update.request
+def sent_text(item: Sent) -> str:
+    """What the client sent, as the messages show it."""
+    request = item.request
     if isinstance(request.json, dict):
         return _short(request.json)
     if request.json is not None:
@@ -142,29 +204,53 @@ def _sent(update: RunUpdate) -> str:
     return "no body"
 
 
-def _headline(comparison: _Comparison) -> str:
-    update = comparison.update
-    line = f"  #{comparison.number} {_outcome(update)}: sent {_sent(update)}"
-    if comparison.misses == 0 and not update.applied:
-        line += "\n      (the fields match, but the fake rejected it, so it does not count)"
-    return line
+def describe(number: int, item: Sent, label: str = "") -> str:
+    """One line for an item: ``#2 pause_run applied (200): sent no body``."""
+    return f"  #{number} {label}{outcome(item)}: sent {sent_text(item)}"
 
 
-def _plural(count: int, noun: str) -> str:
+def nearest_first(
+    items: Sequence[tuple[int, _S]],
+    expected: Mapping[str, Any],
+    shown: Mapping[str, str],
+    label: Callable[[_S], str] | None = None,
+) -> list[str]:
+    """Every item held against ``expected``, field by field, nearest miss first."""
+    labelled = [
+        (_compare(number, item, expected, shown), label(item) if label else "")
+        for number, item in items
+    ]
+    # Nearest first; among equals, applied before rejected, then the latest (the state it left).
+    labelled.sort(key=lambda pair: _nearness(pair[0]))
+    lines = []
+    for comparison, text in labelled:
+        lines.append(describe(comparison.number, comparison.item, text))
+        if comparison.misses == 0 and not comparison.item.applied:
+            lines.append("      (the fields match, but the fake rejected it, so it does not count)")
+        lines.extend(f"      {line}" for line in comparison.lines)
+    return lines
+
+
+def _nearness(c: _Comparison) -> tuple[int, int, bool, int]:
+    return (c.misses, c.missing, not c.item.applied, -c.number)
+
+
+def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _shown(fields: Mapping[str, Any]) -> dict[str, str]:
+def shown_fields(fields: Mapping[str, Any]) -> dict[str, str]:
     # Taken before any comparison: a dirty-equals matcher's repr becomes the value it last matched.
     return {key: _describe(value) for key, value in fields.items()}
 
 
-def _fields_text(shown: Mapping[str, str]) -> str:
+def fields_text(shown: Mapping[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in shown.items()) or "(any fields)"
 
 
 class RunUpdateAssertions:
-    """``assert_run_updated`` and friends; relies on the host's ``run_updates`` and ``runs``."""
+    """``assert_run_updated`` and friends; relies on the host's ``run_updates``, ``runs`` and
+    ``status_history``."""
 
     if TYPE_CHECKING:
 
@@ -173,10 +259,12 @@ class RunUpdateAssertions:
         @property
         def runs(self) -> list[MissionRun]: ...
 
+        def _status_calls(self, run_id: str) -> CallList: ...
+
     def assert_run_updated(self, run_id: str, **fields: Any) -> RunUpdate:
         """Some applied update of ``run_id`` sent at least ``fields``; returns the first such."""
         __tracebackhide__ = True
-        shown = _shown(fields)
+        shown = shown_fields(fields)
         found = self._matching(run_id, fields)
         if not found:
             run = canonical_id(str(run_id))
@@ -187,7 +275,7 @@ class RunUpdateAssertions:
     def assert_run_updated_once(self, run_id: str, **fields: Any) -> RunUpdate:
         """Exactly one applied update of ``run_id`` sent at least ``fields``; returns it."""
         __tracebackhide__ = True
-        shown = _shown(fields)
+        shown = shown_fields(fields)
         found = self._matching(run_id, fields)
         if len(found) != 1:
             run = canonical_id(str(run_id))
@@ -202,33 +290,42 @@ class RunUpdateAssertions:
         return found[0][1]
 
     def assert_run_status_history(self, run_id: str, statuses: Sequence[Any]) -> None:
-        """The statuses the applied updates of ``run_id`` sent, in order, equal ``statuses``.
+        """The run's every applied change of status, in order, equals ``statuses``: a PATCH that
+        sent a status, ``pause_run``, ``resume_run``, ``cancel_run``.
 
-        Updates that sent no status (or ``"status": null``, which leaves it unchanged) are skipped.
+        A PATCH that sent no status (or ``"status": null``, which leaves it unchanged) is skipped.
         """
         __tracebackhide__ = True
         expected = list(statuses)
         shown = [_describe(status) for status in expected]
-        updates = self.run_updates(run_id)
-        sent = [u.status for u in updates if u.applied and u.status is not None]
-        if len(sent) == len(expected) and all(
-            _match_value(e, s)[0] for e, s in zip(expected, sent, strict=False)
+        calls = self._status_calls(run_id)
+        changes = status_changes(calls)
+        history = [change.status for change in changes]
+        if len(history) == len(expected) and all(
+            _match_value(e, s)[0] for e, s in zip(expected, history, strict=False)
         ):
             return
         run = canonical_id(str(run_id))
+        made_by = [change.operation for change in changes]
         lines = [
-            f"assert_run_status_history: the statuses sent for run {run} differ.",
+            f"assert_run_status_history: the status history of run {run} differs.",
             f"  expected: [{', '.join(shown)}]",
-            f"  sent:     {_short(sent)}  (applied updates that sent a status, in order)",
-            f"  {_first_difference(expected, shown, sent)}",
+            f"  history:  {_short(history)}  (every applied change of status, in order)",
+            f"  {_first_difference(expected, shown, history, made_by)}",
         ]
-        if updates:
-            lines.append(f"Updates of run {run} ({len(updates)} recorded), in order:")
-            for number, update in enumerate(updates, 1):
-                note = "" if update.applied else "  <- not counted"
-                if update.applied and update.status is None:
-                    note = "  <- no status, skipped"
-                lines.append(f"  #{number} {_outcome(update)}: sent {_sent(update)}{note}")
+        if calls:
+            lines.append(
+                f"Calls that change the status of run {run} ({len(calls)} recorded), in order:"
+            )
+            for number, call in enumerate(calls, 1):
+                line = describe(number, call, f"{call.operation} ")
+                if not call.applied:
+                    line += "  <- not counted"
+                elif (status := status_of(call)) is None:
+                    line += "  <- no status, skipped"
+                else:
+                    line += f"  -> {status}"
+                lines.append(line)
         else:
             lines.extend(self._other_runs(run))
         raise AssertionError("\n".join(lines))
@@ -247,17 +344,14 @@ class RunUpdateAssertions:
         for run in dict.fromkeys(u.run_id for u in updates):
             own = [u for u in updates if u.run_id == run]
             lines.append(f"Updates of run {run} ({len(own)} recorded), in order:")
-            lines.extend(
-                f"  #{number} {_outcome(update)}: sent {_sent(update)}"
-                for number, update in enumerate(own, 1)
-            )
+            lines.extend(describe(number, update) for number, update in enumerate(own, 1))
         raise AssertionError("\n".join(lines))
 
     # -- shared ----------------------------------------------------------------------------
     def _matching(self, run_id: str, fields: Mapping[str, Any]) -> list[tuple[int, RunUpdate]]:
         """The applied updates that match, with their numbers as the messages show them."""
         updates = enumerate(self.run_updates(run_id), 1)
-        return [(n, u) for n, u in updates if u.applied and fields_match(u.fields, fields)]
+        return [(n, u) for n, u in updates if u.applied and matches(u, fields)]
 
     def _fail(
         self,
@@ -269,22 +363,13 @@ class RunUpdateAssertions:
     ) -> NoReturn:
         __tracebackhide__ = True
         run = canonical_id(str(run_id))
-        comparisons = [
-            _compare(n, u, fields, shown) for n, u in enumerate(self.run_updates(run_id), 1)
-        ]
-        lines = [
-            f"{helper}: {what}",
-            f"Expected: {_fields_text(shown)}",
-        ]
-        if not comparisons:
+        updates = list(enumerate(self.run_updates(run_id), 1))
+        lines = [f"{helper}: {what}", f"Expected: {fields_text(shown)}"]
+        if not updates:
             lines.extend(self._other_runs(run))
             raise AssertionError("\n".join(lines))
-        # Nearest first; among equals, applied before rejected, then the latest (the state it left).
-        comparisons.sort(key=lambda c: (c.misses, c.missing, not c.update.applied, -c.number))
-        lines.append(f"Updates of run {run} ({len(comparisons)} recorded), nearest miss first:")
-        for comparison in comparisons:
-            lines.append(_headline(comparison))
-            lines.extend(f"      {line}" for line in comparison.lines)
+        lines.append(f"Updates of run {run} ({len(updates)} recorded), nearest miss first:")
+        lines.extend(nearest_first(updates, fields, shown))
         raise AssertionError("\n".join(lines))
 
     def _other_runs(self, run: str) -> list[str]:
@@ -302,19 +387,29 @@ class RunUpdateAssertions:
             applied = sum(u.applied for u in updates)
             statuses = [u.status for u in updates if u.status is not None]
             lines.append(
-                f"  {other} (mission {updates[0].mission_id}): {_plural(len(updates), 'update')}, "
+                f"  {other} (mission {updates[0].mission_id}): {plural(len(updates), 'update')}, "
                 f"{applied} applied, {len(updates) - applied} rejected; "
                 f"statuses sent: {_short(statuses)}"
             )
         return lines
 
 
-def _first_difference(expected: Sequence[Any], shown: Sequence[str], sent: Sequence[Any]) -> str:
-    for index, (want, got) in enumerate(zip(expected, sent, strict=False)):
-        if not _match_value(want, got)[0]:
-            return f"first difference at item {index + 1}: expected {shown[index]}, sent {got!r}"
-    if len(sent) > len(expected):
-        extra = _short(list(sent[len(expected) :]))
-        return f"{len(sent) - len(expected)} more sent than expected: {extra}"
-    missing = ", ".join(shown[len(sent) :])
-    return f"{len(expected) - len(sent)} fewer sent than expected: missing [{missing}]"
+def _first_difference(
+    expected: Sequence[Any], shown: Sequence[str], got: Sequence[Any], made_by: Sequence[str]
+) -> str:
+    for index, (want, status) in enumerate(zip(expected, got, strict=False)):
+        if not _match_value(want, status)[0]:
+            return (
+                f"first difference at item {index + 1}: expected {shown[index]}, "
+                f"got {status!r} (set by {made_by[index]})"
+            )
+    if len(got) > len(expected):
+        extra = ", ".join(
+            f"{status!r} (set by {operation})"
+            for status, operation in zip(
+                got[len(expected) :], made_by[len(expected) :], strict=True
+            )
+        )
+        return f"{plural(len(got) - len(expected), 'more change')} than expected: {extra}"
+    missing = ", ".join(shown[len(got) :])
+    return f"{plural(len(expected) - len(got), 'change')} fewer than expected: missing [{missing}]"

@@ -77,6 +77,7 @@ class ControlApp:
             "/_fake/run-updates": {"GET": self._run_updates},
             "/_fake/runs": {"GET": self._runs},
             "/_fake/faults": {"GET": self._faults, "POST": self._add_fault},
+            "/_fake/check": {"GET": self._check},
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -148,7 +149,7 @@ class ControlApp:
             }
             for entry in self._fake.requests
         ]
-        return Outcome(200, {"data": entries})
+        return Outcome(200, {"data": entries, "dropped": self._fake.dropped_requests})
 
     def _run_updates(self, request: Request) -> Outcome:
         updates = [
@@ -163,6 +164,14 @@ class ControlApp:
             for update in self._fake.run_updates(request.args.get("run_id") or None)
         ]
         return Outcome(200, {"data": updates})
+
+    def _check(self, request: Request) -> Outcome:
+        # Always 200: the check ran; whether the fake is happy is the answer's content.
+        try:
+            self._fake.check()
+        except AssertionError as problems:
+            return Outcome(200, {"ok": False, "problems": str(problems)})
+        return Outcome(200, {"ok": True, "problems": ""})
 
     def _runs(self, request: Request) -> Outcome:
         return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})

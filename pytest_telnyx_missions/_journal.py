@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,9 @@ class RecordedRequest:
     """With a fault that let the request through: the status the fake's own answer had."""
     auto_created: tuple[str, ...] = ()
     """What ``auto_create`` made for this request because it named it (``"run <id>"``)."""
+    duration: float = 0.0
+    """Seconds from the request reaching the pipeline to its answer being ready, plus the delay a
+    fault rule added before sending it."""
 
     @property
     def applied(self) -> bool:
@@ -98,24 +102,54 @@ def canonical_id(value: str) -> str:
 
 
 class Journal:
-    """Append-only list of recorded requests; appended under the store's lock."""
+    """Recorded requests in the order they were applied; appended under the store's lock.
 
-    def __init__(self, lock: threading.RLock) -> None:
+    With a ``limit``, only the latest ``limit`` entries are kept and :attr:`dropped` counts the
+    others (a standalone server runs for days). Waiters (``wait_for``) are woken on every record.
+    """
+
+    def __init__(self, lock: threading.RLock, limit: int | None = None) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"journal_limit must be at least 1 (or None), got {limit!r}")
         self._lock = lock
-        self._entries: list[RecordedRequest] = []
+        self.limit = limit
+        self._entries: deque[RecordedRequest] = deque(maxlen=limit)
+        self._recorded = threading.Condition(lock)
+        self._total = 0
+        """Entries recorded since the fake was made, never reset: tells a waiter something came."""
+        self.dropped = 0
+        """Entries dropped since the last clear to keep within ``limit``."""
 
     def record(self, entry: RecordedRequest) -> None:
-        with self._lock:
+        with self._recorded:
+            if self.limit is not None and len(self._entries) == self.limit:
+                self.dropped += 1
             self._entries.append(entry)
+            self._total += 1
+            self._recorded.notify_all()
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries = []
+        with self._recorded:
+            self._entries = deque(maxlen=self.limit)
+            self.dropped = 0
+            self._total += 1  # a waiter looks again: what it saw is gone
+            self._recorded.notify_all()
 
     @property
     def entries(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._entries)
+
+    def snapshot(self) -> tuple[int, list[RecordedRequest]]:
+        """A marker for :meth:`wait_after` and the entries at that moment."""
+        with self._lock:
+            return self._total, list(self._entries)
+
+    def wait_after(self, marker: int, timeout: float) -> bool:
+        """Block until something is recorded after ``marker`` (see :meth:`snapshot`), or until
+        ``timeout`` seconds pass; True when something was."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: self._total != marker, timeout)
 
     def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
         wanted = None if run_id is None else canonical_id(str(run_id))

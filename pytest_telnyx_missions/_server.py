@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from ._app import App
 from ._arrange import Arranging
 from ._assertions import RunUpdateAssertions, fields_match
+from ._call_assertions import CallAssertions
 from ._config import (
     DEFAULTS,
     FakeConfig,
@@ -39,6 +40,7 @@ from ._seeding import Seeder
 from ._state import Snapshot, Store
 from ._state_doc import dump as dump_state_doc
 from ._state_doc import load as load_state_doc
+from ._verify import Verification
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -48,7 +50,7 @@ WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
 
 
-class FakeMissions(Arranging, RunUpdateAssertions, FaultControls):
+class FakeMissions(Arranging, RunUpdateAssertions, CallAssertions, Verification, FaultControls):
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -71,10 +73,12 @@ class FakeMissions(Arranging, RunUpdateAssertions, FaultControls):
         port: int = 0,
         control_api: bool = False,
         allow_remote: bool = False,
+        journal_limit: int | None = None,
     ) -> None:
         """The options up to ``state`` are what :meth:`reset` restores (README, ``FakeMissions``).
         ``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``).
-        The fake accepts any key, so it listens on loopback only, unless ``allow_remote=True``."""
+        The fake accepts any key, so it listens on loopback only, unless ``allow_remote=True``.
+        ``journal_limit`` keeps only the latest entries of the journal (``dropped_requests``)."""
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"host {host!r} is not a loopback address: anyone who can reach the fake can "
@@ -83,7 +87,7 @@ class FakeMissions(Arranging, RunUpdateAssertions, FaultControls):
         self.api_key = api_key
         self._lock = threading.RLock()
         self._store = Store(self._lock)
-        self._journal = Journal(self._lock)
+        self._journal = Journal(self._lock, journal_limit)
         self._seeder = Seeder()
         self._loaded_states: dict[str, Snapshot] = {}
         self._faults = FaultRegistry(self._lock, OPERATIONS)

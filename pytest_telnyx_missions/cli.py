@@ -20,6 +20,8 @@ from ._server import FakeMissions, is_loopback
 PROG = "telnyx-missions-fake"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010  # where the official SDKs' own test suites look for a mock server
+# A server left running for days must not grow without bound (an entry is a few KB).
+DEFAULT_JOURNAL_LIMIT = 10_000
 _USAGE_ERROR = 2
 
 
@@ -55,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             control_api=True,
             allow_remote=args.allow_remote,
+            journal_limit=args.journal_limit or None,
         )
     except (OSError, ValueError) as error:  # a state file that is missing or invalid
         for sig, handler in previous.items():
@@ -123,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         "by one second, so answers are byte-identical from run to run (default: real time)",
     )
     add(
+        "--journal-limit",
+        type=_journal_limit,
+        default=DEFAULT_JOURNAL_LIMIT,
+        help="keep only the latest N requests in the journal, 0 for all (default %(default)s)",
+    )
+    add(
         "--allow-remote",
         action="store_true",
         help="allow a --host that is not a loopback address (anyone reaching it can use it)",
@@ -149,6 +158,13 @@ def _count(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 10_000:
         raise argparse.ArgumentTypeError(f"expected 0-10000, got {value}")
+    return value
+
+
+def _journal_limit(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (no limit) or more, got {value}")
     return value
 
 

@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 
 from ._config import DEFAULTS, OPTION_NAMES
+from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal
 from ._server import FakeMissions
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
-_SWITCH_OFF_HINT = (
-    "If the test sends these on purpose, switch the check off for it (or its module) with "
-    f"@pytest.mark.{MARKER}(check_unhandled=False); see the README section 'Teardown checks'."
-)
+_TEST_JOURNAL = pytest.StashKey[TestJournal]()
+_JOURNAL_REPORTED = pytest.StashKey[bool]()
 
 
 _PLUGIN_OPTIONS = {"check_unhandled": True}
@@ -48,6 +47,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             parser.addini(ini, help_text, type="bool", default=False)
         else:
             parser.addini(ini, help_text, type="string", default="")
+    parser.addini(
+        "telnyx_missions_report",
+        "Add the fake's journal and run status timelines to a failing test's report.",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
+        "telnyx_missions_report_max_rows",
+        f"Requests shown in that report at most (default {DEFAULT_MAX_ROWS}).",
+        default=str(DEFAULT_MAX_ROWS),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,6 +79,11 @@ def pytest_runtest_makereport(
     # A test that already failed, errored in set-up, was skipped or xfailed is not reported again.
     if report.when in ("setup", "call") and not report.passed:
         item.stash[_DID_NOT_PASS] = True
+    journal = item.stash.get(_TEST_JOURNAL, None)
+    if report.failed and journal is not None and not item.stash.get(_JOURNAL_REPORTED, False):
+        item.stash[_JOURNAL_REPORTED] = True  # once per test, at the first phase that failed
+        max_rows = int(item.config.getini("telnyx_missions_report_max_rows"))
+        report.sections.append((SECTION_TITLE, journal.render(max_rows)))
     return report
 
 
@@ -120,17 +135,16 @@ def telnyx_missions(
     options = _options(request)
     fake = telnyx_missions_server
     fake.configure(**{name: options[name] for name in OPTION_NAMES})
+    if request.config.getini("telnyx_missions_report"):
+        request.node.stash[_TEST_JOURNAL] = TestJournal.begin(fake)
     monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
     if not request.node.stash.get(_DID_NOT_PASS, False):
-        problems = []
-        if options["check_unhandled"] and (unhandled := fake._unhandled_problems()):
-            problems.append(f"{unhandled}\n{_SWITCH_OFF_HINT}")
-        if unused := fake._unused_fault_problems():
-            problems.append(unused)
-        if problems:
-            pytest.fail("\n\n".join(problems), pytrace=False)
+        try:
+            fake.check(unhandled=options["check_unhandled"])
+        except AssertionError as problems:
+            pytest.fail(str(problems), pytrace=False)
 
 
 @pytest.fixture

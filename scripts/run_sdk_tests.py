@@ -17,6 +17,7 @@ Not part of the default test run: it downloads the sdist. Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import subprocess
@@ -53,9 +54,7 @@ def main() -> int:
     parser.add_argument("--mode", choices=("auto-create", "state", "both"), default="both")
     parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     args = parser.parse_args()
-    try:
-        import pytest_asyncio  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pytest_asyncio") is None:
         print('pytest-asyncio is missing: pip install -e ".[sdk-tests]"', file=sys.stderr)
         return 2
     sdk_version = version("telnyx")

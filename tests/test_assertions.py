@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from unittest.mock import ANY
@@ -317,19 +318,79 @@ def test_assert_run_status_history(pytester: pytest.Pytester) -> None:
         result,
         [
             "*_ test_wrong_order _*",
-            "E*assert_run_status_history: the statuses sent for run * differ.",
+            "E*assert_run_status_history: the status history of run * differs.",
             "E*  expected: ['running', 'succeeded']",
-            "E*  sent:     ['running', 'failed']  (applied updates that sent a status, in order)",
-            "E*  first difference at item 2: expected 'succeeded', sent 'failed'",
-            "E*Updates of run * (4 recorded), in order:",
-            "E*  #1 applied (200): sent {'status': 'running'}",
-            "E*  #2 applied (200): sent {'metadata': {'step': 2}}  <- no status, skipped",
-            "E*  #3 rejected (422): sent {'status': 'paused', 'error': 3}  <- not counted",
-            "E*  #4 applied (200): sent {'status': 'failed'}",
+            "E*  history:  ['running', 'failed']  (every applied change of status, in order)",
+            "E*  first difference at item 2: expected 'succeeded', got 'failed' "
+            "(set by update_run)",
+            "E*Calls that change the status of run * (4 recorded), in order:",
+            "E*  #1 update_run applied (200): sent {'status': 'running'}  -> running",
+            "E*  #2 update_run applied (200): sent {'metadata': {'step': 2}}  "
+            "<- no status, skipped",
+            "E*  #3 update_run rejected (422): sent {'status': 'paused', 'error': 3}  "
+            "<- not counted",
+            "E*  #4 update_run applied (200): sent {'status': 'failed'}  -> failed",
             "*_ test_too_few _*",
-            "E*  1 fewer sent than expected: missing ['succeeded']",
+            "E*  1 change fewer than expected: missing ['succeeded']",
             "*_ test_too_many _*",
-            "E*  1 more sent than expected: ['failed']",
+            "E*  1 more change than expected: 'failed' (set by update_run)",
+        ],
+    )
+
+
+def test_status_history_follows_pause_resume_and_cancel(pytester: pytest.Pytester) -> None:
+    result = run_inner(
+        pytester,
+        PREAMBLE,
+        """
+        def act(fake, run, action):
+            url = f"{fake.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}/{action}"
+            return httpx.post(url, headers={"Authorization": f"Bearer {fake.api_key}"}).status_code
+
+        def test_every_change(telnyx_missions):
+            run = telnyx_missions.runs[0]
+            send(telnyx_missions, run, status="succeeded")
+            send(telnyx_missions, run, status="running")
+            act(telnyx_missions, run, "pause")
+            act(telnyx_missions, run, "resume")
+            act(telnyx_missions, run, "cancel")
+            history = telnyx_missions.status_history(run.run_id)
+            assert [(c.status, c.operation) for c in history] == [
+                ("succeeded", "update_run"),
+                ("running", "update_run"),
+                ("paused", "pause_run"),
+                ("running", "resume_run"),
+                ("cancelled", "cancel_run"),
+            ]
+            assert telnyx_missions.get_run(run.run_id).status == history[-1].status
+            assert [c.call.status_code for c in history] == [200] * 5
+            telnyx_missions.assert_run_status_history(
+                run.run_id, ["succeeded", "running", "paused", "running", "cancelled"]
+            )
+
+        @pytest.mark.telnyx_missions(strict_transitions=True)
+        def test_a_refused_action_is_not_a_change(telnyx_missions):
+            run = telnyx_missions.runs[0]
+            act(telnyx_missions, run, "pause")
+            assert act(telnyx_missions, run, "pause") == 409  # already paused
+            act(telnyx_missions, run, "cancel")
+            telnyx_missions.assert_run_status_history(run.run_id, ["paused", "paused", "cancelled"])
+        """,
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    expect_lines(
+        result,
+        [
+            "*_ test_a_refused_action_is_not_a_change _*",
+            "E*assert_run_status_history: the status history of run * differs.",
+            "E*  expected: ['paused', 'paused', 'cancelled']",
+            "E*  history:  ['paused', 'cancelled']  (every applied change of status, in order)",
+            "E*  first difference at item 2: expected 'paused', got 'cancelled' "
+            "(set by cancel_run)",
+            "E*Calls that change the status of run * (3 recorded), in order:",
+            "E*  #1 pause_run applied (200): sent no body  -> paused",
+            "E*  #2 pause_run rejected (409): sent no body  <- not counted",
+            "E*  #3 cancel_run applied (200): sent no body  -> cancelled",
         ],
     )
 
@@ -500,9 +561,23 @@ def test_a_rejected_sdk_update_is_listed_as_rejected(telnyx_missions: FakeMissio
 
 
 def test_the_readme_examples_run_and_fail_as_documented(pytester: pytest.Pytester) -> None:
-    examples = readme_blocks("Asserting on run updates", "python")
+    examples = readme_blocks(SECTION, "python")
+    failing = [code for code in examples if "# fails:" in code]
     pytester.makepyfile(**{f"test_readme_{n}": code for n, code in enumerate(examples)})
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=len(examples) - 1, failed=1)
-    [message] = readme_blocks("Asserting on run updates", "text")
+    result.assert_outcomes(passed=len(examples) - len(failing), failed=len(failing))
+    message, report = readme_blocks(SECTION, "text")
     expect_lines(result, as_output_patterns(message))
+    expect_lines(result, [_varying_cut(line) for line in as_output_patterns(report)])
+
+
+SECTION = "Asserting on what your code sent"
+
+
+def _varying_cut(line: str) -> str:
+    """A report line as a pattern: times, durations, column widths and ids cut short vary."""
+    line = re.sub(r"-{3,}", "*", line)
+    line = re.sub(r"\+\d+\.\d+s", "+*s", line)
+    line = re.sub(r"\d+\.\d ms", "* ms", line)
+    line = re.sub(r"[0-9a-f]{8}…", "*", line)
+    return re.sub(r" {2,}", "*", line)

@@ -30,7 +30,7 @@ def control(fake: FakeMissions, method: str, path: str, **kwargs: Any) -> httpx.
 def test_control_requests_need_no_key_and_are_never_recorded(fake: FakeMissions) -> None:
     assert control(fake, "GET", "health").json() == {"status": "ok"}
     assert control(fake, "GET", "runs").status_code == 200
-    assert control(fake, "GET", "requests").json() == {"data": []}
+    assert control(fake, "GET", "requests").json() == {"data": [], "dropped": 0}
     assert fake.requests == []
 
 

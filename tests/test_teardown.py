@@ -233,7 +233,7 @@ def test_an_unknown_route_is_a_404_the_sdk_does_not_retry(telnyx_missions: FakeM
 
 
 def test_the_readme_examples_run_and_fail_as_documented(pytester: pytest.Pytester) -> None:
-    failing, switched_off = readme_blocks("Teardown checks", "python")
+    failing, switched_off, _outside_pytest = readme_blocks("Teardown checks", "python")
     pytester.makepyfile(test_failing=failing, test_switched_off=switched_off)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)

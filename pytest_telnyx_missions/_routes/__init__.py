@@ -1,4 +1,6 @@
-"""The route table: every operation of the Missions API, one row each (41 in all).
+"""The route table: every operation of the Missions API, one row each.
+
+It is the one source of the operation count (``len(OPERATIONS)``): nothing else writes it down.
 
 Operation names follow the SDK's method names, as ``verb_resource`` (``update_run`` for
 ``client.ai.missions.runs.update``); fault rules and the journal use them.
