@@ -36,7 +36,7 @@ from ._errors import (
 from ._fault_answers import WireAnswer
 from ._journal import Journal, RecordedRequest
 from ._models import UUID_ADAPTER
-from ._state import Store
+from ._state import Conflict, NotFound, Store
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -150,6 +150,9 @@ class App:
                 return self._finish(request, exchange, outcome)
         except ApiError as error:
             outcome = Outcome(error.status, error.body, error.headers)
+        except (NotFound, Conflict) as refusal:
+            answer = _domain_error(refusal)
+            outcome = Outcome(answer.status, answer.body, answer.headers)
         except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
             exchange.internal_error = traceback.format_exc()
             crash = telnyx_error(500)
@@ -262,6 +265,13 @@ class App:
             location = request.host_url.rstrip("/") + quote(target) + (f"?{query}" if query else "")
             raise ApiError(307, None, {"location": location})
         raise telnyx_error(404, f"The fake has no route for {method} {path}.", headers=NO_RETRY)
+
+
+def _domain_error(refusal: NotFound | Conflict) -> ApiError:
+    """The store's refusals in Telnyx's envelope; a conflict is not to be retried."""
+    if isinstance(refusal, NotFound):
+        return telnyx_error(404, str(refusal))
+    return telnyx_error(409, str(refusal), headers=NO_RETRY)
 
 
 def _unprefixed(path: str) -> str:

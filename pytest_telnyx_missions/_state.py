@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from ._errors import NO_RETRY, telnyx_error
 from ._models import (
     FINISHED_STEP_STATUSES,
     TERMINAL_RUN_STATUSES,
@@ -39,6 +38,14 @@ _ACTIONS_FROM: dict[str, frozenset[str]] = {
 
 AttachmentKey = tuple[str, str, str]
 """(kind, mission_id, id): a knowledge base, MCP server or tool attached to a mission."""
+
+
+class NotFound(LookupError):
+    """The request named a resource the store does not have (the API's 404)."""
+
+
+class Conflict(Exception):
+    """The store's state refuses the change (strict transitions; the API's 409 is a guess)."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ class Store:
             found = self.missions.get(mission_id)
             if found is None:
                 if not self._made_on_demand(f"mission {mission_id}"):
-                    raise telnyx_error(404, f"Mission {mission_id} not found.")
+                    raise NotFound(f"Mission {mission_id} not found.")
                 found = self.put_mission(_placeholder_mission(mission_id, self.now()))
             return found
 
@@ -227,7 +234,7 @@ class Store:
                     )
                 )
             if found is None or found.mission_id != mission_id:
-                raise telnyx_error(404, f"Run {run_id} not found in mission {mission_id}.")
+                raise NotFound(f"Run {run_id} not found in mission {mission_id}.")
             return found
 
     def event(self, run: MissionRun, event_id: str) -> Event:
@@ -244,7 +251,7 @@ class Store:
                     )
                 )
             if found is None or found.run_id != run.run_id:
-                raise telnyx_error(404, f"Event {event_id} not found in run {run.run_id}.")
+                raise NotFound(f"Event {event_id} not found in run {run.run_id}.")
             return found
 
     def step(self, run: MissionRun, step_id: str) -> PlanStep:
@@ -252,7 +259,7 @@ class Store:
             found = self.steps.get((run.run_id, step_id))
             if found is None:
                 if not self._made_on_demand(f"plan step {step_id}"):
-                    raise telnyx_error(404, f"Step {step_id} not found in run {run.run_id}.")
+                    raise NotFound(f"Step {step_id} not found in run {run.run_id}.")
                 sequence = max((s.sequence for s in self.plan_of(run.run_id)), default=0) + 1
                 found = self.put_step(
                     PlanStep(
@@ -269,8 +276,8 @@ class Store:
             found = self.agents.get((run.run_id, telnyx_agent_id))
             if found is None:
                 if not self._made_on_demand(f"telnyx agent {telnyx_agent_id}"):
-                    raise telnyx_error(
-                        404, f"Telnyx agent {telnyx_agent_id} is not linked to run {run.run_id}."
+                    raise NotFound(
+                        f"Telnyx agent {telnyx_agent_id} is not linked to run {run.run_id}."
                     )
                 found = self.link_agent(run, telnyx_agent_id)
             return found
@@ -281,7 +288,7 @@ class Store:
             if found is None:
                 kind, mission_id, item_id = key
                 if not self._made_on_demand(f"{ATTACHMENT_KINDS[kind].singular} {item_id}"):
-                    raise telnyx_error(404, f"{kind} {item_id} not found in mission {mission_id}.")
+                    raise NotFound(f"{kind} {item_id} not found in mission {mission_id}.")
                 now = json_time(self.now())
                 found = self.put_attachment(
                     key,
@@ -375,18 +382,14 @@ class Store:
         if action is not None:
             allowed = _ACTIONS_FROM[action]
             if run.status not in allowed:
-                raise telnyx_error(
-                    409,
+                raise Conflict(
                     f"Cannot {action} run {run.run_id}: it is {run.status}, and {action} needs "
-                    f"{' or '.join(sorted(allowed))} (strict transitions).",
-                    headers=NO_RETRY,
+                    f"{' or '.join(sorted(allowed))} (strict transitions)."
                 )
         elif run.status in TERMINAL_RUN_STATUSES and status != run.status:
-            raise telnyx_error(
-                409,
+            raise Conflict(
                 f"Run {run.run_id} is {run.status}, a final status: it cannot become {status} "
-                "(strict transitions).",
-                headers=NO_RETRY,
+                "(strict transitions)."
             )
 
     def update_step(self, step: PlanStep, changes: dict[str, Any]) -> PlanStep:
