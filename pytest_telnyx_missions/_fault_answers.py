@@ -8,7 +8,7 @@ from __future__ import annotations
 import http.client
 import random
 import socket
-import time
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,8 @@ class Firing:
     operation: Operation
     params: Mapping[str, str]
     sent: Any
+    released: threading.Event
+    """Set when the rule's test is over (reset, ``clear_faults``): a pending delay ends early."""
 
     @property
     def passes_through(self) -> bool:
@@ -69,7 +71,9 @@ class Firing:
     def wait(self) -> None:
         """The latency; the pipeline calls it after recording, never holding the store's lock."""
         if self.fault.delay:
-            time.sleep(self.fault.delay)
+            # Not time.sleep: a long delay must not outlive the test that asked for it, nor keep
+            # a server thread (and the end of the session) waiting.
+            self.released.wait(self.fault.delay)
 
     def answer(self, outcome: Outcome) -> Outcome:
         """What to send instead of ``outcome`` (the pipeline's own, when it passed through)."""

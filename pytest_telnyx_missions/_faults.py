@@ -199,6 +199,7 @@ class FaultRegistry:
         self._operations = {operation.name: operation for operation in operations}
         self._rules: list[FaultRule] = []
         self._added = 0
+        self._released = threading.Event()
 
     def add(
         self,
@@ -235,13 +236,16 @@ class FaultRegistry:
             for rule in self._rules:
                 if rule.matches(operation.name, params, sent):
                     fault, count = rule.take()
-                    return Firing(rule, fault, count, operation, dict(params), sent)
+                    return Firing(rule, fault, count, operation, dict(params), sent, self._released)
         return None
 
     def clear(self) -> None:
+        """Forget every rule and end the delays still pending (their test is over)."""
         with self._lock:
             self._rules = []
             self._added = 0
+            self._released.set()
+            self._released = threading.Event()
 
     @property
     def rules(self) -> list[FaultRule]:

@@ -18,6 +18,17 @@ from .oracle import Oracle
 
 Send = Callable[..., tuple[int, dict[str, str], bytes]]
 
+HANG = 60.0
+"""Seconds that only a hung fake would take: never a bound a loaded machine could break."""
+
+
+def _wait_until(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + HANG
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {HANG} s for {what}")
+        time.sleep(0.005)
+
 
 def _httpx(method: str, url: str, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
     response = httpx.request(method, url, **kwargs)
@@ -205,17 +216,23 @@ def test_latency_then_the_normal_answer(api: Api) -> None:
 
 
 def test_latency_does_not_block_other_clients(api: Api) -> None:
-    api.fake.fail_next("update_run", delay=0.3)
-    slow = threading.Thread(target=api.patch, args=({"status": "paused"},))
+    # A delay far longer than the test: the other client must be answered while it is pending,
+    # however loaded the machine. The reset at the end ends the delay instead of waiting it out.
+    api.fake.fail_next("update_run", delay=HANG)
+    slow_answers: list[int] = []
+    slow = threading.Thread(
+        target=lambda: slow_answers.append(api.patch({"status": "paused"}, timeout=HANG)[0])
+    )
     slow.start()
-    time.sleep(0.05)  # let the slow request reach its delay
+    _wait_until(lambda: api.fake.requests, "the slow request to be recorded")  # then it waits
 
-    started = time.monotonic()
     status, _, _ = api.get()
 
-    assert time.monotonic() - started < 0.2
     assert status == 200
-    slow.join()
+    assert slow.is_alive(), "the delayed request was answered before its delay ended"
+    api.fake.reset()  # ends the pending delay: its test is over
+    slow.join(timeout=HANG)
+    assert slow_answers == [200]
 
 
 def test_drop_closes_the_connection_without_a_response(telnyx_missions: FakeMissions) -> None:
@@ -284,13 +301,15 @@ def test_applied_with_an_invalid_body_still_changes_nothing(api: Api) -> None:
 
 
 def test_applied_drop_after_a_client_timeout(api: Api) -> None:
-    api.fake.fail_next("update_run", applied=True, delay=0.3, drop=True)
+    api.fake.fail_next("update_run", applied=True, delay=HANG, drop=True)
 
     with pytest.raises((httpx.TimeoutException, requests.Timeout)):
-        api.patch({"status": "cancelled"}, timeout=0.05)
+        api.patch({"status": "cancelled"}, timeout=0.5)
 
-    # Applied before the delay: the state is already there when the client gives up.
+    # Applied before the delay: the state is there while the answer is still being held back.
+    _wait_until(lambda: api.fake.requests, "the request to be recorded")
     assert api.fake.get_run(api.run.run_id).status == "cancelled"
+    assert api.fake.requests[0].status_code == 0  # the drop still to come, already recorded
 
 
 # -- matching, sequences, journal --------------------------------------------------------------
