@@ -334,8 +334,13 @@ def to_response(outcome: Outcome) -> Response:
     headers = dict(outcome.headers)
     if outcome.status in _NO_BODY_STATUSES or outcome.body is None:
         return Response(b"", outcome.status, headers)
+    # A fault rule's own content-type wins: the test asked for exactly that header.
+    has_type = any(key.lower() == "content-type" for key in headers)
     return Response(
-        dump_json(outcome.body), outcome.status, headers, content_type="application/json"
+        dump_json(outcome.body),
+        outcome.status,
+        headers,
+        content_type=None if has_type else "application/json",
     )
 
 

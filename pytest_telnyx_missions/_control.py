@@ -41,7 +41,8 @@ class _ResetBody(BaseModel):
 
 
 class _FaultRuleBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` is not a count of 1, nor "yes" a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     operation: str
     times: int | None = 1

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from ._app import Operation, Outcome
-    from ._faults import Fault, FaultRule
+    from ._fault_options import Fault
+    from ._faults import FaultRule
 
 __all__ = ["Firing", "WireAnswer", "generated_errors"]
 
@@ -73,7 +74,7 @@ class Firing:
         if self.fault.delay:
             # Not time.sleep: a long delay must not outlive the test that asked for it, nor keep
             # a server thread (and the end of the session) waiting.
-            self.released.wait(self.fault.delay)
+            self.released.wait(float(self.fault.delay))
 
     def answer(self, outcome: Outcome) -> Outcome:
         """What to send instead of ``outcome`` (the pipeline's own, when it passed through)."""

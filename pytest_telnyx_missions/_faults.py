@@ -7,13 +7,12 @@ with its faults in order; when they are used up the requests it matched are serv
 
 from __future__ import annotations
 
-import http.client
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from ._fault_answers import Firing, generated_errors
+from ._fault_options import Fault, FaultOptions
 from ._journal import canonical_id
 
 if TYPE_CHECKING:
@@ -23,114 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Fault", "FaultControls", "FaultOptions", "FaultRegistry", "FaultRule"]
 
-Malformed = Literal["garbage", "truncated"]
 Predicate = Callable[[Any], bool]
-
-
-class FaultOptions(TypedDict, total=False):
-    """What one faulty answer does; the keyword arguments of ``Fault`` and ``fail_next``."""
-
-    status: int
-    detail: str | Sequence[Mapping[str, Any]]
-    field: str
-    body: Any
-    headers: Mapping[str, str]
-    retry_after: float
-    retry_after_ms: float
-    delay: float
-    drop: bool
-    malformed: Malformed
-    applied: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class Fault:
-    """One faulty answer.
-
-    - ``status``: an HTTP error (400-599) with the body the real API would send: FastAPI's
-      ``{"detail": [...]}`` for 422 (``detail`` given, generated for ``field``, or generated for
-      the request), FastAPI's body-parse error for 400, the Telnyx envelope otherwise (``detail``
-      replaces its text). ``body`` replaces the whole body.
-    - ``headers``, ``retry_after`` (seconds), ``retry_after_ms``: extra response headers.
-    - ``delay``: seconds to wait before answering; alone, the request is then served normally.
-    - ``drop``: close the connection without a response.
-    - ``malformed``: ``"garbage"`` (random bytes, then close) or ``"truncated"`` (a complete HTTP
-      answer whose JSON is cut in half).
-    - ``applied``: serve the request normally (its change happens) and only then answer with the
-      fault: "the update was applied but the client saw an error".
-    """
-
-    status: int | None = None
-    detail: str | Sequence[Mapping[str, Any]] | None = None
-    field: str | None = None
-    body: Any = None
-    headers: Mapping[str, str] | None = None
-    retry_after: float | None = None
-    retry_after_ms: float | None = None
-    delay: float = 0.0
-    drop: bool = False
-    malformed: Malformed | None = None
-    applied: bool = False
-
-    def __post_init__(self) -> None:
-        if self.status is not None and not 400 <= self.status <= 599:
-            raise ValueError(f"status must be an HTTP error (400-599), got {self.status}")
-        if self.delay < 0:
-            raise ValueError(f"delay must be >= 0 seconds, got {self.delay}")
-        if self.malformed not in (None, "garbage", "truncated"):
-            raise ValueError(f"malformed must be 'garbage' or 'truncated', got {self.malformed!r}")
-        if self.drop and self.malformed is not None:
-            raise ValueError("choose drop=True or malformed=..., not both")
-        if self.status is not None and (self.drop or self.malformed == "garbage"):
-            raise ValueError("a dropped connection or garbage bytes carry no HTTP status")
-        if self.status is None and not (self.drop or self.malformed or self.delay):
-            raise ValueError(
-                "say what the fault does: status=..., delay=..., drop=True or malformed=..."
-            )
-        detail_list = self.detail is not None and not isinstance(self.detail, str)
-        if (self.field is not None or detail_list) and self.status != 422:
-            raise ValueError("field= and a list detail= describe a 422: pass status=422")
-
-    @property
-    def passes_through(self) -> bool:
-        """True when the request is served normally (its change happens) before the answer."""
-        return self.applied or not (self.status or self.drop or self.malformed)
-
-    def response_headers(self) -> dict[str, str]:
-        headers = {key.lower(): value for key, value in (self.headers or {}).items()}
-        if self.retry_after is not None:
-            headers["retry-after"] = f"{self.retry_after:g}"
-        if self.retry_after_ms is not None:
-            headers["retry-after-ms"] = f"{self.retry_after_ms:g}"
-        return headers
-
-    def __repr__(self) -> str:
-        shown = [
-            f"{f.name}={getattr(self, f.name)!r}"
-            for f in fields(self)
-            if getattr(self, f.name) != f.default
-        ]
-        return f"Fault({', '.join(shown)})"
-
-    def __str__(self) -> str:
-        if self.drop:
-            what = "drop the connection"
-        elif self.malformed == "garbage":
-            what = "send garbage bytes, then close"
-        elif self.status is not None:
-            what = f"{self.status} {http.client.responses.get(self.status, '')}".rstrip()
-        else:
-            what = "the normal answer"
-        if self.malformed == "truncated":
-            what = f"{what if self.status else 'the answer'} with truncated JSON"
-        headers = self.response_headers()
-        if headers:
-            what += " (" + ", ".join(f"{k}: {v}" for k, v in headers.items()) + ")"
-        if self.delay:
-            what = f"after {self.delay:g} s, {what}"
-        if self.applied:
-            what = f"apply the change, then {what}"
-        return what
 
 
 class FaultRule:
@@ -217,7 +109,9 @@ class FaultRegistry:
             raise ValueError(f"Unknown operation {operation!r}; known operations: {names}")
         if not faults:
             raise ValueError("Give at least one Fault(...) to answer with")
-        if times is not None and times < 1:
+        if times is not None and (
+            not isinstance(times, int) or isinstance(times, bool) or times < 1
+        ):
             raise ValueError(f"times must be >= 1 (or None for every request), got {times}")
         for fault in faults:
             if fault.status == 422 and fault.detail is None:

@@ -116,8 +116,7 @@ def test_faults_are_added_and_listed(fake: FakeMissions) -> None:
         ),
         (
             {"operation": "update_run", "faults": [{"status": "soon"}]},
-            "Invalid fault rule: faults.0.status: Input should be a valid integer, unable to "
-            "parse string as an integer (got 'soon')",
+            "Invalid fault rule: faults.0.status: Input should be a valid integer (got 'soon')",
         ),
         (
             {"operation": "update_run", "when": "x", "faults": [{"status": 503, "wait": 1}]},

@@ -434,7 +434,7 @@ def test_unknown_422_field_lists_the_fields(telnyx_missions: FakeMissions) -> No
         ({"drop": True, "malformed": "garbage"}, "not both"),
         ({"status": 500, "field": "status"}, "pass status=422"),
         ({"malformed": "zeros"}, "'garbage' or 'truncated'"),
-        ({"delay": -1}, "delay must be >= 0"),
+        ({"delay": -1}, "delay must be a number from 0 to 300, got -1"),
     ],
 )
 def test_meaningless_faults_are_refused(options: dict[str, Any], message: str) -> None:
