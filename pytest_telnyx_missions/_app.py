@@ -145,6 +145,7 @@ class App:
                 outcome = Outcome(operation.success_status, operation.handler(call))
                 return self._finish(request, exchange, outcome)
         except ApiError as error:
+            exchange.internal_error = error.internal_error
             outcome = Outcome(error.status, error.body, error.headers)
         except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
             exchange.internal_error = traceback.format_exc()

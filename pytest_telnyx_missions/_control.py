@@ -44,7 +44,7 @@ class _FaultRuleBody(BaseModel):
     # Strict: JSON `true` is not a count of 1, nor "yes" a boolean.
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    operation: str
+    operation: str | list[str]
     times: int | None = 1
     run_id: str | None = None
     faults: list[Fault] = Field(min_length=1)
@@ -69,14 +69,19 @@ class ControlApp:
             "/_fake/requests": {"GET": self._requests},
             "/_fake/run-updates": {"GET": self._run_updates},
             "/_fake/runs": {"GET": self._runs},
-            "/_fake/faults": {"GET": self._faults, "POST": self._add_fault},
+            "/_fake/faults": {
+                "GET": self._faults,
+                "POST": self._add_fault,
+                "DELETE": self._clear_faults,
+            },
+            "/_fake/faults/{number}": {"DELETE": self._remove_fault},
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        methods = self._routes.get(request.path)
+        methods = self._routes.get(_route_of(request.path))
         if methods is None:
             known = ", ".join(f"{' '.join(m)} {path}" for path, m in self._routes.items())
             message = f"The fake has no control route {request.path}. Control routes: {known}."
@@ -159,6 +164,27 @@ class ControlApp:
             raise _BadRequest(f"Invalid fault rule: {error}") from error
         return Outcome(201, {"data": _rule_json(rule)})
 
+    def _clear_faults(self, request: Request) -> Outcome:
+        self._fake.clear_faults()
+        return Outcome(204, None)
+
+    def _remove_fault(self, request: Request) -> Outcome:
+        given = request.path.rpartition("/")[2]
+        rules = self._fake.faults
+        chosen = [rule for rule in rules if given.isdigit() and rule.number == int(given)]
+        if not chosen:
+            numbers = ", ".join(str(rule.number) for rule in rules) or "none"
+            message = f"There is no fault rule number {given!r}. Rule numbers: {numbers}."
+            return Outcome(404, {"error": message})
+        chosen[0].remove()
+        return Outcome(204, None)
+
+
+def _route_of(path: str) -> str:
+    """The route a control path takes: ``/_fake/faults/3`` is ``/_fake/faults/{number}``."""
+    head, _, last = path.rpartition("/")
+    return f"{head}/{{number}}" if head == "/_fake/faults" and last else path
+
 
 def _parse(request: Request, model: type[_M], what: str, keys: str) -> _M:
     raw = request.get_data(cache=True)
@@ -182,7 +208,7 @@ def _problem(error: Mapping[str, Any]) -> str:
 def _rule_json(rule: FaultRule) -> dict[str, Any]:
     return {
         "number": rule.number,
-        "operation": rule.operation,
+        "operation": rule.operations[0] if len(rule.operations) == 1 else list(rule.operations),
         "run_id": rule.run_id,
         "times": rule.times,
         "fired": rule.fired,

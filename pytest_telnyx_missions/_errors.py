@@ -65,6 +65,9 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         self.headers: dict[str, str] = dict(headers or {})
+        self.internal_error: str | None = None
+        """A failure inside the fake (with its traceback) behind this answer, for the teardown
+        check; None for an ordinary error answer."""
 
 
 def telnyx_error(

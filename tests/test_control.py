@@ -187,8 +187,8 @@ def test_unknown_control_routes(fake: FakeMissions) -> None:
         "The fake has no control route /_fake/nope. Control routes: GET /_fake/health, "
         "POST /_fake/reset, "
     )
-    wrong = control(fake, "DELETE", "faults")
-    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST")
+    wrong = control(fake, "PUT", "faults")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST, DELETE")
     assert fake.requests == []
 
 
