@@ -11,9 +11,11 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from types import FrameType
 
+from ._control import remote_access_warning
 from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions, is_loopback
 
 PROG = "telnyx-missions-fake"
@@ -41,21 +43,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    fake = FakeMissions(
-        seed=args.seed,
-        runs=args.runs,
-        missions=args.missions,
-        host=args.host,
-        port=args.port,
-        control_api=True,
-        allow_remote=args.allow_remote,
-        strict_transitions=args.strict_transitions,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # said below on stderr, once the port is known
+        fake = FakeMissions(
+            seed=args.seed,
+            runs=args.runs,
+            missions=args.missions,
+            host=args.host,
+            port=args.port,
+            control_api=True,
+            allow_remote=args.allow_remote,
+            strict_transitions=args.strict_transitions,
+        )
     try:
         try:
             fake.start()
         except OSError:  # taken since the probe: werkzeug explained it on stderr
             return _fail(f"cannot listen on {args.host}:{args.port} (see above).")
+        if args.allow_remote:
+            warning = remote_access_warning("--allow-remote", fake.url, control_api=True)
+            print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
         print(
             f"{PROG}: serving {fake.url} (seed {args.seed}, {args.runs} runs; control API "
             f"{fake.url}/_fake/; Ctrl+C stops) -- export TELNYX_BASE_URL={fake.base_url} "

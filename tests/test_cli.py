@@ -232,3 +232,24 @@ def test_readme_shows_the_line_printed_and_working_curl_commands() -> None:
                 headers={"content-type": "application/x-www-form-urlencoded"},  # as curl -d
             )
             assert answer.is_success, (command, answer.text)
+
+
+def test_allow_remote_warns_what_anyone_reaching_the_port_can_do() -> None:
+    # On loopback: the warning is printed whenever the flag is given, and nothing is exposed here.
+    process = _start("--port", "0", "--allow-remote")
+    try:
+        assert process.stdout is not None
+        line = _first_line(process.stdout, HANG)
+        process.terminate()
+        _, stderr = process.communicate(timeout=HANG)
+    finally:
+        _kill(process)
+    url = re.search(r"serving (http://\S+) ", line)
+    assert url, line
+    assert stderr.splitlines()[0] == (
+        f"telnyx-missions-fake: warning: --allow-remote: the Telnyx Missions fake at {url[1]} is "
+        "not limited to this machine. Anyone who can reach that port can send it API requests "
+        "with any key, reading and changing its missions, runs, events and plans; and through "
+        "the control API (/_fake/, no key needed) read every recorded request with its headers "
+        "and body, reset the fake and add fault rules."
+    )
