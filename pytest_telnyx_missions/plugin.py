@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
@@ -13,6 +15,10 @@ from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
+_SESSION_FAKE = pytest.StashKey[FakeMissions]()
+_ENV_BEFORE = pytest.StashKey[dict[str, "str | None"]]()
+SDK_ENVIRONMENT = ("TELNYX_BASE_URL", "TELNYX_API_KEY")
+"""What the official SDKs read when a client is made without arguments."""
 _SWITCH_OFF_HINT = (
     "If the test sends these on purpose, switch the check off for it (or its module) with "
     f"@pytest.mark.{MARKER}(check_unhandled=False); see the README section 'Teardown checks'."
@@ -39,13 +45,55 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Before the conftest.py files are imported: a client they make at import time reaches
+    # the fake too (pytest calls this only for installed plugins, as this one is).
+    _point_the_sdk_at_the_session_fake(early_config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _point_the_sdk_at_the_session_fake(config)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*, seed=0, runs=3, missions=2, check_unhandled=True, "
         "strict_transitions=False): "
         "configure the telnyx_missions fixture for this test, class or module.",
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    fake = config.stash.get(_SESSION_FAKE, None)
+    if fake is None:
+        return
+    del config.stash[_SESSION_FAKE]
+    # Stopping waits for the server's poll (up to 50 ms): not worth delaying pytest's exit for.
+    threading.Thread(target=fake.stop, name="telnyx-missions-fake-stop", daemon=True).start()
+    for name, value in config.stash[_ENV_BEFORE].items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
+    """Start the session's fake once, and point the SDK's environment at it for the session.
+
+    From here until the session ends, ``telnyx.Telnyx()`` made anywhere (a module imported by
+    collection, a session fixture) talks to the fake with the fake's key: a real
+    ``TELNYX_API_KEY`` found in the environment is never sent, and is back when pytest ends.
+    Started now, not lazily: the URL must exist before anything reads it. That costs a session
+    that never uses the fake about 0.1 s (mostly faker building the seeded data); see README.
+    """
+    fake = config.stash.get(_SESSION_FAKE, None)
+    if fake is None:
+        fake = FakeMissions().start()
+        config.stash[_SESSION_FAKE] = fake
+        config.stash[_ENV_BEFORE] = {name: os.environ.get(name) for name in SDK_ENVIRONMENT}
+        os.environ["TELNYX_BASE_URL"] = fake.base_url
+        os.environ["TELNYX_API_KEY"] = fake.api_key
+    return fake
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -80,10 +128,13 @@ def _options(request: pytest.FixtureRequest) -> _Options:
 
 
 @pytest.fixture(scope="session")
-def telnyx_missions_server() -> Iterator[FakeMissions]:
-    """The session's one running fake; ``telnyx_missions`` resets it for every test."""
-    with FakeMissions() as fake:
-        yield fake
+def telnyx_missions_server(pytestconfig: pytest.Config) -> FakeMissions:
+    """The session's one running fake; ``telnyx_missions`` resets it for every test.
+
+    Started when pytest was configured; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it
+    for the whole session.
+    """
+    return _point_the_sdk_at_the_session_fake(pytestconfig)
 
 
 @pytest.fixture
