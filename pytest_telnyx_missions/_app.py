@@ -10,6 +10,7 @@ import email.message
 import json
 import math
 import re
+import secrets
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -131,12 +132,38 @@ class App:
         self._authorize = authorize
         self._faults = faults
         self.lock: threading.RLock = store.lock
+        self._test = _TestTokens()
+
+    @property
+    def test_path_prefix(self) -> str:
+        """``/_t/<token>`` of the test running now (see :meth:`begin_test`), or ''."""
+        return self._test.prefix
+
+    def begin_test(self, name: str) -> str:
+        """Start serving test ``name``: a new path prefix, and every earlier one refused.
+
+        A client made from the URL with this prefix reaches the fake while the test runs; once
+        the next test begins, its requests are answered 410 (never retried) and change nothing,
+        and :meth:`late_requests` names them. Requests without a prefix are always served.
+        """
+        with self.lock:
+            return self._test.begin(name)
+
+    def late_requests(self) -> list[str]:
+        """The requests refused since :meth:`begin_test` because an earlier test's client sent
+        them, one line each, naming that test."""
+        with self.lock:
+            return list(self._test.late)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: an error inside the fake becomes a recorded 500."""
+        unprefixed = self._of_this_test(request)
+        if isinstance(unprefixed, Response):
+            return unprefixed
+        request = unprefixed
         exchange = _Exchange()
         raw = request.get_data(cache=True)
         if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
@@ -146,6 +173,33 @@ class App:
         if exchange.fault is not None:
             exchange.fault.wait()  # latency, after recording and never under the lock
         return response
+
+    def _of_this_test(self, request: Request) -> Request | Response:
+        """The request without its test prefix, or the refusal of an earlier test's request."""
+        path = request.environ.get("PATH_INFO", "")
+        if not path.startswith(_TEST_PREFIX):
+            return request
+        token, _, rest = path[len(_TEST_PREFIX) :].partition("/")
+        with self.lock:
+            current, earlier = self._test.token, self._test.earlier.get(token)
+            if token == current:
+                environ = dict(request.environ)
+                environ["PATH_INFO"] = f"/{rest}"
+                return Request(environ)
+            if earlier is None:
+                return request  # not a token this fake gave: an unknown route, reported as such
+            where = f"{request.method} /{rest}"
+            self._test.late.append(
+                f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
+                "nothing changed)"
+            )
+        detail = (
+            f"This request comes from a client made in {earlier}, which has ended; the fake "
+            "refused it so that it cannot change the state of the test running now. Stop the "
+            "test's threads (or wait for them) before it ends."
+        )
+        gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
+        return to_response(Outcome(gone.status, gone.body, gone.headers))
 
     def _answer(self, request: Request, exchange: _Exchange) -> Response:
         try:
@@ -284,6 +338,32 @@ def _on_a_fresh_stack(answer: Callable[[], Response]) -> Response:
 
 def _unprefixed(path: str) -> str:
     return path[3:] if path == "/v2" or path.startswith("/v2/") else path
+
+
+_TEST_PREFIX = "/_t/"
+_EARLIER_TESTS_KEPT = 10_000  # names of earlier tests remembered (a few hundred kB at most)
+
+
+class _TestTokens:
+    """The path prefix of the test running now, and which test each earlier prefix served."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.name = ""
+        self.earlier: dict[str, str] = {}
+        self.late: list[str] = []
+
+    @property
+    def prefix(self) -> str:
+        return f"{_TEST_PREFIX}{self.token}" if self.token else ""
+
+    def begin(self, name: str) -> str:
+        if self.token is not None:
+            self.earlier[self.token] = self.name
+            if len(self.earlier) > _EARLIER_TESTS_KEPT:
+                del self.earlier[next(iter(self.earlier))]
+        self.token, self.name, self.late = secrets.token_hex(6), name, []
+        return self.prefix
 
 
 @dataclass

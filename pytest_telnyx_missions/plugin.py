@@ -15,6 +15,10 @@ from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
+_LATE_HEADER = (
+    "The Telnyx Missions fake refused requests from clients of earlier tests (threads still "
+    "running after their test ended); they changed nothing here:\n"
+)
 _SESSION_FAKE = pytest.StashKey[FakeMissions]()
 _ENV_BEFORE = pytest.StashKey[dict[str, "str | None"]]()
 SDK_ENVIRONMENT = ("TELNYX_BASE_URL", "TELNYX_API_KEY")
@@ -152,11 +156,16 @@ def telnyx_missions(
         missions=options.missions,
         strict_transitions=options.strict_transitions,
     )
-    monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
+    # A client made from this URL belongs to this test: once the next test begins, its late
+    # requests are refused instead of changing that test's state (README: Teardown checks).
+    prefix = fake.wsgi_app().begin_test(request.node.nodeid)
+    monkeypatch.setenv("TELNYX_BASE_URL", f"{fake.url}{prefix}/v2")
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
     if not request.node.stash.get(_DID_NOT_PASS, False):
         problems = []
+        if late := fake.wsgi_app().late_requests():
+            problems.append(_LATE_HEADER + "\n".join(late))
         if options.check_unhandled and (unhandled := fake._unhandled_problems()):
             problems.append(f"{unhandled}\n{_SWITCH_OFF_HINT}")
         if unused := fake._unused_fault_problems():
