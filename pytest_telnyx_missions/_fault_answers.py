@@ -24,6 +24,7 @@ from ._errors import (
     telnyx_error,
     validation_error,
 )
+from ._json_text import dump_json
 from ._models import UUID_ADAPTER
 
 if TYPE_CHECKING:
@@ -199,8 +200,6 @@ class WireAnswer(Response):
 
 
 def _cut(status: int, body: Any, headers: Mapping[str, str]) -> bytes:
-    from ._app import dump_json  # the one JSON writer; imported late, _app imports this module
-
     payload = dump_json(body)
     payload = payload[: max(1, len(payload) // 2)]
     lines = [
