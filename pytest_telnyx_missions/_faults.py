@@ -37,6 +37,7 @@ Predicate = Callable[[Any], bool]
 Operations = str | Sequence[str]
 """One operation name, several, or ``"*"``: every operation (of the run, with ``run_id``)."""
 EVERY_OPERATION = "*"
+_RUNS_SHOWN = 10  # in the refusal of an unknown run_id; a fake may hold thousands
 
 
 class PredicateFailed(ApiError):
@@ -158,7 +159,7 @@ class FaultRegistry:
         run_id: str | None,
         when: Predicate | None,
         strict: bool,
-        known_runs: Callable[[], Iterable[str]] = tuple,
+        known_runs: Callable[[], Iterable[str]],
     ) -> FaultRule:
         """Check the rule can fire, then add it; ``known_runs`` lists the fake's run ids."""
         __tracebackhide__ = True  # a refusal points at the user's call
@@ -226,9 +227,12 @@ class FaultRegistry:
             )
         known = list(known_runs())
         if canonical_id(str(run_id)) not in known:
+            shown = ", ".join(known[:_RUNS_SHOWN]) or "none"
+            if len(known) > _RUNS_SHOWN:
+                shown += f" and {len(known) - _RUNS_SHOWN} more"
             raise ValueError(
                 f"The fake has no run {run_id!r}, so a rule for it would never fire. Known runs: "
-                f"{', '.join(known) or 'none'} (add_run() adds one)"
+                f"{shown} (add_run() adds one)"
             )
 
     def fire(self, operation: Operation, params: Mapping[str, str], sent: Any) -> Firing | None:

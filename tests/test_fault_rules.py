@@ -305,3 +305,11 @@ def test_a_generated_422_echoes_what_the_worker_sent(pytester: pytest.Pytester) 
 
     result.assert_outcomes(failed=1)
     expect_lines(result, ["E       AssertionError: assert 'succeeded' == 'completed'"])
+
+
+def test_the_refusal_of_an_unknown_run_lists_ten_known_ones_at_most() -> None:
+    fake = FakeMissions(runs=15)
+    first_ten = ", ".join(run.run_id for run in fake.runs[:10])
+
+    with pytest.raises(ValueError, match=re.escape(f"Known runs: {first_ten} and 5 more (")):
+        fake.fail_next("get_run", status=503, run_id="nope")
