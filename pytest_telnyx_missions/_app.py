@@ -134,11 +134,6 @@ class App:
         self.lock: threading.RLock = store.lock
         self._test = _TestTokens()
 
-    @property
-    def test_path_prefix(self) -> str:
-        """``/_t/<token>`` of the test running now (see :meth:`begin_test`), or ''."""
-        return self._test.prefix
-
     def begin_test(self, name: str) -> str:
         """Start serving test ``name``: a new path prefix, and every earlier one refused.
 
