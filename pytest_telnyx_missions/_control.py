@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
@@ -48,9 +49,10 @@ class _ResetBody(BaseModel):
 
 
 class _FaultRuleBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` is not a count of 1, nor "yes" a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    operation: str
+    operation: str | list[str]
     times: int | None = 1
     run_id: str | None = None
     faults: list[Fault] = Field(min_length=1)
@@ -76,7 +78,12 @@ class ControlApp:
             "/_fake/requests": {"GET": self._requests},
             "/_fake/run-updates": {"GET": self._run_updates},
             "/_fake/runs": {"GET": self._runs},
-            "/_fake/faults": {"GET": self._faults, "POST": self._add_fault},
+            "/_fake/faults": {
+                "GET": self._faults,
+                "POST": self._add_fault,
+                "DELETE": self._clear_faults,
+            },
+            "/_fake/faults/{number}": {"DELETE": self._remove_fault},
             "/_fake/check": {"GET": self._check},
         }
 
@@ -84,7 +91,10 @@ class ControlApp:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        methods = self._routes.get(request.path)
+        refusal = _foreign_caller(request, self._fake.url)
+        if refusal:
+            return to_response(Outcome(403, {"error": refusal}))
+        methods = self._routes.get(_route_of(request.path))
         if methods is None:
             known = ", ".join(f"{' '.join(m)} {path}" for path, m in self._routes.items())
             message = f"The fake has no control route {request.path}. Control routes: {known}."
@@ -195,6 +205,76 @@ class ControlApp:
             raise _BadRequest(f"Invalid fault rule: {error}") from error
         return Outcome(201, {"data": _rule_json(rule)})
 
+    def _clear_faults(self, request: Request) -> Outcome:
+        self._fake.clear_faults()
+        return Outcome(204, None)
+
+    def _remove_fault(self, request: Request) -> Outcome:
+        given = request.path.rpartition("/")[2]
+        rules = self._fake.faults
+        chosen = [rule for rule in rules if given.isdigit() and rule.number == int(given)]
+        if not chosen:
+            numbers = ", ".join(str(rule.number) for rule in rules) or "none"
+            message = f"There is no fault rule number {given!r}. Rule numbers: {numbers}."
+            return Outcome(404, {"error": message})
+        chosen[0].remove()
+        return Outcome(204, None)
+
+
+def _foreign_caller(request: Request, served_url: str) -> str:
+    """Why a control request must be refused as coming from a web page, or ''.
+
+    A page in the user's browser can POST to the fake (a "simple" cross-site request needs no
+    preflight), and with DNS rebinding read its answers; its requests carry a ``Host`` naming the
+    attacker's domain, or an ``Origin`` naming the page's site. Tests, curl and the SDKs send
+    the fake's own address and no ``Origin``.
+    """
+    served = urlsplit(served_url)
+    port = served.port
+    own = {served.netloc.lower(), f"localhost:{port}"}
+    host = request.headers.get("host", "").strip().lower()
+    # Served on every interface (allow_remote, warned about): the machine's own addresses are not
+    # known here, so any Host naming the right port passes.
+    wildcard = served.hostname in ("0.0.0.0", "::")
+    if not host:
+        return _refusal("it has no Host header", own)
+    if host not in own and not (wildcard and host.rpartition(":")[2] == str(port)):
+        return _refusal(f"it is addressed to Host {host!r}", own)
+    origin = request.headers.get("origin")
+    if origin is not None and origin.lower() not in {f"http://{name}" for name in own}:
+        return _refusal(f"it comes from a web page at Origin {origin!r}", own)
+    return ""
+
+
+def _refusal(why: str, own: set[str]) -> str:
+    addresses = " or ".join(f"http://{name}" for name in sorted(own))
+    return (
+        f"The control API refused this request: {why}. It answers only requests addressed to "
+        f"{addresses} with no Origin from another site, so that a web page open in a browser "
+        "cannot reset the fake, add fault rules or read the recorded requests."
+    )
+
+
+def remote_access_warning(option: str, where: str, *, control_api: bool) -> str:
+    """What anyone who can reach a fake served beyond loopback can do (printed or warned)."""
+    control = (
+        "; and through the control API (/_fake/, no key needed) read every recorded request "
+        "with its headers and body, reset the fake and add fault rules"
+        if control_api
+        else ""
+    )
+    return (
+        f"{option}: the Telnyx Missions fake at {where} is not limited to this machine. "
+        "Anyone who can reach that port can send it API requests with any key, reading and "
+        f"changing its missions, runs, events and plans{control}."
+    )
+
+
+def _route_of(path: str) -> str:
+    """The route a control path takes: ``/_fake/faults/3`` is ``/_fake/faults/{number}``."""
+    head, _, last = path.rpartition("/")
+    return f"{head}/{{number}}" if head == "/_fake/faults" and last else path
+
 
 def _parse(request: Request, model: type[_M], what: str, keys: str) -> _M:
     raw = request.get_data(cache=True)
@@ -218,7 +298,7 @@ def _problem(error: Mapping[str, Any]) -> str:
 def _rule_json(rule: FaultRule) -> dict[str, Any]:
     return {
         "number": rule.number,
-        "operation": rule.operation,
+        "operation": rule.operations[0] if len(rule.operations) == 1 else list(rule.operations),
         "run_id": rule.run_id,
         "times": rule.times,
         "fired": rule.fired,

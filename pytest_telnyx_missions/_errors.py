@@ -66,6 +66,9 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         self.headers: dict[str, str] = dict(headers or {})
+        self.internal_error: str | None = None
+        """A failure inside the fake (with its traceback) behind this answer, for the teardown
+        check; None for an ordinary error answer."""
 
 
 def telnyx_error(
@@ -131,15 +134,42 @@ def json_invalid_error(exc: json.JSONDecodeError) -> dict[str, Any]:
 
 
 def jsonable(value: Any) -> Any:
-    """Encode as FastAPI's ``jsonable_encoder`` does for the values that appear in error details."""
+    """Encode as FastAPI's ``jsonable_encoder`` does for the values that appear in error details.
+
+    Without recursion: a 422 echoes the invalid input, which may nest hundreds of levels deep
+    (FastAPI echoes up to about 960), and a recursive encoder would crash on it.
+    """
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if isinstance(value, Enum):
-        return jsonable(value.value)
-    if isinstance(value, Mapping):
-        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (value, where it goes, key there)
+    while todo:
+        item, parent, slot = todo.pop()
+        item = _encoded_leaf(item)
+        if isinstance(item, Mapping):
+            encoded: dict[str, Any] = {}
+            for key, child in item.items():
+                text = str(jsonable(key))
+                encoded[text] = None  # keeps the order of the keys
+                todo.append((child, encoded, text))
+            parent[slot] = encoded
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            items = list(item)
+            parent[slot] = [None] * len(items)
+            todo.extend((child, parent[slot], index) for index, child in enumerate(items))
+        else:
+            parent[slot] = item
+    return root[0]
+
+
+def _encoded_leaf(value: Any) -> Any:
+    """``value`` as FastAPI encodes it, one level down: containers are left to the caller."""
+    while isinstance(value, Enum):
+        value = value.value
+    if value is None or isinstance(
+        value, (str, int, float, bool, Mapping, list, tuple, set, frozenset)
+    ):
+        return value
     if isinstance(value, bytes):
         # FastAPI decodes as UTF-8 (and crashes with a 500 otherwise); the pipeline rejects
         # non-UTF-8 bodies with a 400 before they get here, so replacement never shows.
@@ -150,5 +180,5 @@ def jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, BaseException):
         # jsonable_encoder falls back to vars(), which is empty for the built-in exceptions.
-        return jsonable(vars(value))
+        return vars(value)
     return str(value)

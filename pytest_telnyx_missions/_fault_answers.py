@@ -8,7 +8,7 @@ from __future__ import annotations
 import http.client
 import random
 import socket
-import time
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -24,15 +24,17 @@ from ._errors import (
     telnyx_error,
     validation_error,
 )
+from ._json_text import dump_json
 from ._models import UUID_ADAPTER
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from ._app import Operation, Outcome
-    from ._faults import Fault, FaultRule
+    from ._fault_options import Fault
+    from ._faults import FaultRule
 
-__all__ = ["Firing", "WireAnswer", "generated_errors"]
+__all__ = ["Firing", "WireAnswer", "check_generated_field", "generated_errors"]
 
 # Values the real request models reject, tried in turn to make pydantic word a 422 for a field:
 # "completed" is the classic wrong run status and not an object; 12345 is not a string.
@@ -50,6 +52,8 @@ class Firing:
     operation: Operation
     params: Mapping[str, str]
     sent: Any
+    released: threading.Event
+    """Set when the rule's test is over (reset, ``clear_faults``): a pending delay ends early."""
 
     @property
     def passes_through(self) -> bool:
@@ -69,7 +73,9 @@ class Firing:
     def wait(self) -> None:
         """The latency; the pipeline calls it after recording, never holding the store's lock."""
         if self.fault.delay:
-            time.sleep(self.fault.delay)
+            # Not time.sleep: a long delay must not outlive the test that asked for it, nor keep
+            # a server thread (and the end of the session) waiting.
+            self.released.wait(float(self.fault.delay))
 
     def answer(self, outcome: Outcome) -> Outcome:
         """What to send instead of ``outcome`` (the pipeline's own, when it passed through)."""
@@ -100,7 +106,7 @@ class Firing:
                 return {"detail": fault.detail}
             errors = fault.detail
             if errors is None:
-                errors = generated_errors(self.operation, self.sent, fault.field)
+                errors = generated_errors(self.operation, self.sent, fault.field, self.params)
             return validation_error(errors).body
         if status == 400:
             # The Missions service is FastAPI: its own 400 is the body-parse error.
@@ -110,18 +116,28 @@ class Firing:
         return telnyx_error(status, detail, title=title).body
 
 
-def generated_errors(operation: Operation, sent: Any, name: str | None) -> list[dict[str, Any]]:
-    """A 422's ``detail`` as pydantic words it for a bad value of field ``name``.
+def check_generated_field(operation: Operation, name: str | None) -> None:
+    """Raise ``ValueError`` now if a 422 could not be generated for ``operation``'s ``name``."""
+    generated_errors(operation, None, name, {})
+
+
+def generated_errors(
+    operation: Operation, sent: Any, name: str | None, params: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """A 422's ``detail`` as pydantic words it for a bad value of field ``name``, whose
+    ``input`` is what the request actually sent there.
 
     Without ``name``: the first field the request sent that the model knows, else the first
-    field. Operations without a body get a UUID error on their last path id.
+    field; a field the body does not hold is reported missing, as pydantic does. Operations
+    without a body get a UUID error on their last path id.
     """
     model: type[BaseModel] | None = operation.body
     if model is None:
         ids = [param for param in operation.pattern.groupindex if param in operation.uuid_params]
         if name is not None or not ids:
             raise ValueError(f"{operation.name} has no body: pass detail= for its 422")
-        return _first_errors(UUID_ADAPTER.validate_python, ("path", ids[-1]))
+        errors = _first_errors(UUID_ADAPTER.validate_python, ("path", ids[-1]))
+        return _with_input(errors, ("path", ids[-1]), params, ids[-1])
     known = list(model.model_fields)
     if name is None:
         sent_names = [key for key in sent if key in known] if isinstance(sent, dict) else []
@@ -129,7 +145,25 @@ def generated_errors(operation: Operation, sent: Any, name: str | None) -> list[
     if name not in known:
         raise ValueError(f"{operation.name} has no body field {name!r}; fields: {', '.join(known)}")
     chosen = name
-    return _first_errors(lambda bad: model.model_validate({chosen: bad}), ("body",))
+    errors = _first_errors(lambda bad: model.model_validate({chosen: bad}), ("body",))
+    if isinstance(sent, dict) and chosen not in sent:
+        # What pydantic says of a field the body does not hold: required, with the body as input.
+        return [
+            {"type": "missing", "loc": ("body", chosen), "msg": "Field required", "input": sent}
+        ]
+    return _with_input(errors, ("body", chosen), sent, chosen)
+
+
+def _with_input(
+    errors: list[dict[str, Any]], loc: tuple[str, ...], sent: Any, key: str
+) -> list[dict[str, Any]]:
+    """The errors about ``loc`` with the value the request sent there as their ``input``."""
+    if not isinstance(sent, Mapping) or key not in sent:
+        return errors  # nothing was sent there (no JSON body): pydantic's own example value
+    return [
+        {**error, "input": sent[key]} if tuple(error["loc"][: len(loc)]) == loc else error
+        for error in errors
+    ]
 
 
 def _first_errors(validate: Callable[[Any], Any], prefix: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -166,8 +200,6 @@ class WireAnswer(Response):
 
 
 def _cut(status: int, body: Any, headers: Mapping[str, str]) -> bytes:
-    from ._app import dump_json  # the one JSON writer; imported late, _app imports this module
-
     payload = dump_json(body)
     payload = payload[: max(1, len(payload) // 2)]
     lines = [

@@ -7,148 +7,75 @@ with its faults in order; when they are used up the requests it matched are serv
 
 from __future__ import annotations
 
-import http.client
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any
 
-from ._fault_answers import Firing, generated_errors
+from ._errors import NO_RETRY, ApiError, telnyx_error
+from ._fault_answers import Firing, check_generated_field
+from ._fault_options import Fault, FaultOptions
 from ._journal import canonical_id
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._app import Operation
+    from ._state import Store
 
-__all__ = ["Fault", "FaultControls", "FaultOptions", "FaultRegistry", "FaultRule"]
+__all__ = [
+    "EVERY_OPERATION",
+    "Fault",
+    "FaultControls",
+    "FaultOptions",
+    "FaultRegistry",
+    "FaultRule",
+    "PredicateFailed",
+]
 
-Malformed = Literal["garbage", "truncated"]
 Predicate = Callable[[Any], bool]
+Operations = str | Sequence[str]
+"""One operation name, several, or ``"*"``: every operation (of the run, with ``run_id``)."""
+EVERY_OPERATION = "*"
+_RUNS_SHOWN = 10  # in the refusal of an unknown run_id; a fake may hold thousands
 
 
-class FaultOptions(TypedDict, total=False):
-    """What one faulty answer does; the keyword arguments of ``Fault`` and ``fail_next``."""
+class PredicateFailed(ApiError):
+    """A rule's ``when=`` raised: the request is refused (never retried) and the test fails."""
 
-    status: int
-    detail: str | Sequence[Mapping[str, Any]]
-    field: str
-    body: Any
-    headers: Mapping[str, str]
-    retry_after: float
-    retry_after_ms: float
-    delay: float
-    drop: bool
-    malformed: Malformed
-    applied: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class Fault:
-    """One faulty answer.
-
-    - ``status``: an HTTP error (400-599) with the body the real API would send: FastAPI's
-      ``{"detail": [...]}`` for 422 (``detail`` given, generated for ``field``, or generated for
-      the request), FastAPI's body-parse error for 400, the Telnyx envelope otherwise (``detail``
-      replaces its text). ``body`` replaces the whole body.
-    - ``headers``, ``retry_after`` (seconds), ``retry_after_ms``: extra response headers.
-    - ``delay``: seconds to wait before answering; alone, the request is then served normally.
-    - ``drop``: close the connection without a response.
-    - ``malformed``: ``"garbage"`` (random bytes, then close) or ``"truncated"`` (a complete HTTP
-      answer whose JSON is cut in half).
-    - ``applied``: serve the request normally (its change happens) and only then answer with the
-      fault: "the update was applied but the client saw an error".
-    """
-
-    status: int | None = None
-    detail: str | Sequence[Mapping[str, Any]] | None = None
-    field: str | None = None
-    body: Any = None
-    headers: Mapping[str, str] | None = None
-    retry_after: float | None = None
-    retry_after_ms: float | None = None
-    delay: float = 0.0
-    drop: bool = False
-    malformed: Malformed | None = None
-    applied: bool = False
-
-    def __post_init__(self) -> None:
-        if self.status is not None and not 400 <= self.status <= 599:
-            raise ValueError(f"status must be an HTTP error (400-599), got {self.status}")
-        if self.delay < 0:
-            raise ValueError(f"delay must be >= 0 seconds, got {self.delay}")
-        if self.malformed not in (None, "garbage", "truncated"):
-            raise ValueError(f"malformed must be 'garbage' or 'truncated', got {self.malformed!r}")
-        if self.drop and self.malformed is not None:
-            raise ValueError("choose drop=True or malformed=..., not both")
-        if self.status is not None and (self.drop or self.malformed == "garbage"):
-            raise ValueError("a dropped connection or garbage bytes carry no HTTP status")
-        if self.status is None and not (self.drop or self.malformed or self.delay):
-            raise ValueError(
-                "say what the fault does: status=..., delay=..., drop=True or malformed=..."
-            )
-        detail_list = self.detail is not None and not isinstance(self.detail, str)
-        if (self.field is not None or detail_list) and self.status != 422:
-            raise ValueError("field= and a list detail= describe a 422: pass status=422")
-
-    @property
-    def passes_through(self) -> bool:
-        """True when the request is served normally (its change happens) before the answer."""
-        return self.applied or not (self.status or self.drop or self.malformed)
-
-    def response_headers(self) -> dict[str, str]:
-        headers = {key.lower(): value for key, value in (self.headers or {}).items()}
-        if self.retry_after is not None:
-            headers["retry-after"] = f"{self.retry_after:g}"
-        if self.retry_after_ms is not None:
-            headers["retry-after-ms"] = f"{self.retry_after_ms:g}"
-        return headers
-
-    def __repr__(self) -> str:
-        shown = [
-            f"{f.name}={getattr(self, f.name)!r}"
-            for f in fields(self)
-            if getattr(self, f.name) != f.default
-        ]
-        return f"Fault({', '.join(shown)})"
-
-    def __str__(self) -> str:
-        if self.drop:
-            what = "drop the connection"
-        elif self.malformed == "garbage":
-            what = "send garbage bytes, then close"
-        elif self.status is not None:
-            what = f"{self.status} {http.client.responses.get(self.status, '')}".rstrip()
-        else:
-            what = "the normal answer"
-        if self.malformed == "truncated":
-            what = f"{what if self.status else 'the answer'} with truncated JSON"
-        headers = self.response_headers()
-        if headers:
-            what += " (" + ", ".join(f"{k}: {v}" for k, v in headers.items()) + ")"
-        if self.delay:
-            what = f"after {self.delay:g} s, {what}"
-        if self.applied:
-            what = f"apply the change, then {what}"
-        return what
+    def __init__(self, rule: FaultRule) -> None:
+        detail = (
+            f"The when= predicate of {rule} raised an exception, so the fake could not tell "
+            "whether the rule applies. Nothing was changed; the test fails at teardown with the "
+            "traceback."
+        )
+        super().__init__(400, telnyx_error(400, detail).body, NO_RETRY)
+        self.internal_error = (
+            f"The when= predicate of {rule} raised (the request was answered 400 with "
+            f"x-should-retry: false and changed nothing):\n{traceback.format_exc()}"
+        )
 
 
 class FaultRule:
-    """A registered rule: which requests it matches and the faults it answers them with."""
+    """A registered rule: which requests it matches and the faults it answers them with.
+
+    ``fired`` counts the requests it answered; ``remove()`` takes it out of the fake.
+    """
 
     def __init__(
         self,
         number: int,
-        operation: str,
+        operations: Sequence[str],
         faults: Sequence[Fault],
         *,
         times: int | None,
         run_id: str | None,
         when: Predicate | None,
         strict: bool,
+        registry: FaultRegistry,
     ) -> None:
         self.number = number
-        self.operation = operation
+        self.operations = tuple(operations)
         self.faults = tuple(faults)
         self.times = times
         self.run_id = None if run_id is None else canonical_id(str(run_id))
@@ -156,6 +83,12 @@ class FaultRule:
         self.strict = strict
         self.fired = 0
         """How many requests this rule has answered so far."""
+        self._registry = registry
+
+    @property
+    def operation(self) -> str:
+        """The operations the rule answers, as written in messages (``"*"`` for every one)."""
+        return ", ".join(self.operations)
 
     @property
     def total(self) -> int | None:
@@ -166,12 +99,28 @@ class FaultRule:
     def exhausted(self) -> bool:
         return self.total is not None and self.fired >= self.total
 
+    def remove(self) -> None:
+        """Take the rule out: later requests are served as if it had never been added.
+
+        Removing it again, or after the fake's reset, does nothing.
+        """
+        self._registry.remove(self)
+
     def matches(self, operation: str, params: Mapping[str, str], sent: Any) -> bool:
-        if self.exhausted or operation != self.operation:
+        if self.exhausted:
+            return False
+        if EVERY_OPERATION not in self.operations and operation not in self.operations:
             return False
         if self.run_id is not None and params.get("run_id") != self.run_id:
             return False
-        return self.when is None or (sent is not None and bool(self.when(sent)))
+        if self.when is None:
+            return True
+        if sent is None:
+            return False
+        try:
+            return bool(self.when(sent))
+        except Exception as exc:  # reported with its traceback (PredicateFailed), never swallowed
+            raise PredicateFailed(self) from exc
 
     def take(self) -> tuple[Fault, int]:
         fault = self.faults[self.fired % len(self.faults)]
@@ -199,49 +148,117 @@ class FaultRegistry:
         self._operations = {operation.name: operation for operation in operations}
         self._rules: list[FaultRule] = []
         self._added = 0
+        self._released = threading.Event()
 
     def add(
         self,
-        operation: str,
+        operations: Operations,
         faults: Sequence[Fault],
         *,
         times: int | None,
         run_id: str | None,
         when: Predicate | None,
         strict: bool,
+        known_runs: Callable[[], Iterable[str]],
     ) -> FaultRule:
-        known = self._operations.get(operation)
-        if known is None:
-            names = ", ".join(sorted(self._operations))
-            raise ValueError(f"Unknown operation {operation!r}; known operations: {names}")
+        """Check the rule can fire, then add it; ``known_runs`` lists the fake's run ids."""
+        __tracebackhide__ = True  # a refusal points at the user's call
+        names = self._operation_names(operations)
         if not faults:
             raise ValueError("Give at least one Fault(...) to answer with")
-        if times is not None and times < 1:
-            raise ValueError(f"times must be >= 1 (or None for every request), got {times}")
+        if times is not None and (
+            not isinstance(times, int) or isinstance(times, bool) or times < 1
+        ):
+            raise ValueError(f"times must be >= 1 (or None for every request), got {times!r}")
+        if when is not None and not callable(when):
+            raise ValueError(f"when must be a callable taking the JSON body, got {when!r}")
+        every = EVERY_OPERATION in names
+        chosen = list(self._operations.values()) if every else [self._operations[n] for n in names]
+        if run_id is not None:
+            self._check_run(names, chosen, run_id, known_runs)
         for fault in faults:
             if fault.status == 422 and fault.detail is None:
-                generated_errors(known, None, fault.field)  # an unknown field fails here, now
+                for operation in chosen:  # an unknown field fails here, now, for each operation
+                    check_generated_field(operation, fault.field)
         with self._lock:
             self._added += 1
             rule = FaultRule(
-                self._added, operation, faults, times=times, run_id=run_id, when=when, strict=strict
+                self._added,
+                names,
+                faults,
+                times=times,
+                run_id=run_id,
+                when=when,
+                strict=strict,
+                registry=self,
             )
             self._rules.append(rule)
             return rule
 
+    def _operation_names(self, operations: Operations) -> tuple[str, ...]:
+        __tracebackhide__ = True
+        given = (operations,) if isinstance(operations, str) else tuple(operations)
+        if not given:
+            raise ValueError('Name at least one operation (or "*" for every operation)')
+        for name in given:
+            if not isinstance(name, str) or (
+                name != EVERY_OPERATION and name not in self._operations
+            ):
+                known = ", ".join(sorted(self._operations))
+                raise ValueError(f"Unknown operation {name!r}; known operations: {known}")
+        if EVERY_OPERATION in given and len(given) > 1:
+            raise ValueError('"*" already means every operation: give it alone')
+        return tuple(dict.fromkeys(given))
+
+    @staticmethod
+    def _check_run(
+        names: Sequence[str],
+        chosen: Sequence[Operation],
+        run_id: str,
+        known_runs: Callable[[], Iterable[str]],
+    ) -> None:
+        """Refuse a rule that could never fire: an unknown run, or an operation without one."""
+        __tracebackhide__ = True
+        without_run = [op.name for op in chosen if "{run_id}" not in op.path]
+        if EVERY_OPERATION not in names and without_run:
+            raise ValueError(
+                f"{', '.join(without_run)} never concern{'s' if len(without_run) == 1 else ''} "
+                f"a run, so a rule with run_id={run_id!r} would never fire; leave run_id out"
+            )
+        known = list(known_runs())
+        if canonical_id(str(run_id)) not in known:
+            shown = ", ".join(known[:_RUNS_SHOWN]) or "none"
+            if len(known) > _RUNS_SHOWN:
+                shown += f" and {len(known) - _RUNS_SHOWN} more"
+            raise ValueError(
+                f"The fake has no run {run_id!r}, so a rule for it would never fire. Known runs: "
+                f"{shown} (add_run() adds one)"
+            )
+
     def fire(self, operation: Operation, params: Mapping[str, str], sent: Any) -> Firing | None:
-        """The first live rule matching the request, fired (counted); None when none matches."""
+        """The first live rule matching the request, fired (counted); None when none matches.
+
+        Raises ``PredicateFailed`` when a rule's ``when=`` raises.
+        """
         with self._lock:
             for rule in self._rules:
                 if rule.matches(operation.name, params, sent):
                     fault, count = rule.take()
-                    return Firing(rule, fault, count, operation, dict(params), sent)
+                    return Firing(rule, fault, count, operation, dict(params), sent, self._released)
         return None
 
-    def clear(self) -> None:
+    def remove(self, rule: FaultRule) -> None:
+        with self._lock:
+            self._rules = [kept for kept in self._rules if kept is not rule]
+
+    def clear(self, *, renumber: bool = True) -> None:
+        """Forget every rule and end the delays still pending (their test is over)."""
         with self._lock:
             self._rules = []
-            self._added = 0
+            if renumber:
+                self._added = 0
+            self._released.set()
+            self._released = threading.Event()
 
     @property
     def rules(self) -> list[FaultRule]:
@@ -250,13 +267,15 @@ class FaultRegistry:
 
 
 class FaultControls:
-    """``fail_next`` and ``add_fault`` (mixed into ``FakeMissions``, which owns ``_faults``)."""
+    """``fail_next``, ``add_fault`` and ``clear_faults`` (mixed into ``FakeMissions``, which owns
+    ``_faults`` and ``_store``)."""
 
     _faults: FaultRegistry
+    _store: Store
 
     def add_fault(
         self,
-        operation: str,
+        operation: Operations,
         *faults: Fault,
         times: int | None = 1,
         run_id: str | None = None,
@@ -265,19 +284,29 @@ class FaultControls:
     ) -> FaultRule:
         """Answer the next requests of ``operation`` with ``faults``, one each, in order.
 
-        The sequence is used ``times`` times (None: for every matching request), then requests
-        are served normally. ``run_id`` and ``when`` (called with the parsed JSON body; a request
-        without one does not match) narrow the match. With ``strict=True`` the test fails at
-        teardown unless every answer was used. Rules are tried in the order they were added;
-        the first match with answers left fires.
+        ``operation`` is one name, a sequence of names, or ``"*"`` for every operation (with
+        ``run_id``: every operation of that run). The sequence is used ``times`` times (None: for
+        every matching request), then requests are served normally. ``run_id`` and ``when``
+        (called with the parsed JSON body; a request without one does not match) narrow the
+        match; a ``run_id`` the fake does not know, or one given for an operation that never
+        concerns a run, raises ``ValueError``. With ``strict=True`` the test fails at teardown
+        unless every answer was used. Rules are tried in the order they were added; the first
+        match with answers left fires. Returns the rule (``.fired``, ``.remove()``).
         """
+        __tracebackhide__ = True
         return self._faults.add(
-            operation, faults, times=times, run_id=run_id, when=when, strict=strict
+            operation,
+            faults,
+            times=times,
+            run_id=run_id,
+            when=when,
+            strict=strict,
+            known_runs=self._known_run_ids,
         )
 
     def fail_next(
         self,
-        operation: str,
+        operation: Operations,
         *,
         times: int | None = 1,
         run_id: str | None = None,
@@ -286,9 +315,18 @@ class FaultControls:
         **fault: Unpack[FaultOptions],
     ) -> FaultRule:
         """Answer the next ``times`` matching requests with one fault, e.g. ``status=503``."""
+        __tracebackhide__ = True
         return self.add_fault(
             operation, Fault(**fault), times=times, run_id=run_id, when=when, strict=strict
         )
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule (and end the delays still pending); nothing else changes."""
+        self._faults.clear(renumber=False)
+
+    def _known_run_ids(self) -> list[str]:
+        with self._store.lock:
+            return list(self._store.runs)
 
     @property
     def faults(self) -> list[FaultRule]:

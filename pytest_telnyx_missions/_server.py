@@ -7,6 +7,7 @@ import json
 import queue
 import socket
 import threading
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from ._config import (
     parse_clock,
     read_state_file,
 )
-from ._control import ControlApp, is_control_path
+from ._control import ControlApp, is_control_path, remote_access_warning
 from ._faults import FaultControls, FaultRegistry
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Event, Mission, MissionRun, PlanStep
@@ -84,6 +85,10 @@ class FakeMissions(Arranging, RunUpdateAssertions, CallAssertions, Verification,
                 f"host {host!r} is not a loopback address: anyone who can reach the fake can "
                 "change it. Pass allow_remote=True to serve it there anyway."
             )
+        if allow_remote:
+            where = host if port == 0 else f"{host}:{port}"
+            warning = remote_access_warning("allow_remote=True", where, control_api=control_api)
+            warnings.warn(warning, stacklevel=2)
         self.api_key = api_key
         self._lock = threading.RLock()
         self._store = Store(self._lock)

@@ -11,10 +11,12 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from types import FrameType
 
 from ._config import DEFAULTS, parse_clock
+from ._control import remote_access_warning
 from ._server import FakeMissions, is_loopback
 
 PROG = "telnyx-missions-fake"
@@ -45,20 +47,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        fake = FakeMissions(
-            seed=args.seed,
-            runs=args.runs,
-            missions=args.missions,
-            strict_transitions=args.strict_transitions,
-            auto_create=args.auto_create,
-            clock=args.clock,
-            state=args.state,
-            host=args.host,
-            port=args.port,
-            control_api=True,
-            allow_remote=args.allow_remote,
-            journal_limit=args.journal_limit or None,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said below on stderr, once the port is known
+            fake = FakeMissions(
+                seed=args.seed,
+                runs=args.runs,
+                missions=args.missions,
+                strict_transitions=args.strict_transitions,
+                auto_create=args.auto_create,
+                clock=args.clock,
+                state=args.state,
+                host=args.host,
+                port=args.port,
+                control_api=True,
+                allow_remote=args.allow_remote,
+                journal_limit=args.journal_limit or None,
+            )
     except (OSError, ValueError) as error:  # a state file that is missing or invalid
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -68,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             fake.start()
         except OSError:  # taken since the probe: werkzeug explained it on stderr
             return _fail(f"cannot listen on {args.host}:{args.port} (see above).")
+        if args.allow_remote:
+            warning = remote_access_warning("--allow-remote", fake.url, control_api=True)
+            print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
         print(
             f"{PROG}: serving {fake.url} (seed {args.seed}, {args.runs} runs; control API "
             f"{fake.url}/_fake/; Ctrl+C stops) -- export TELNYX_BASE_URL={fake.base_url} "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Generator, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +20,14 @@ MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
 _TEST_JOURNAL = pytest.StashKey[TestJournal]()
 _JOURNAL_REPORTED = pytest.StashKey[bool]()
+_LATE_HEADER = (
+    "The Telnyx Missions fake refused requests from clients of earlier tests (threads still "
+    "running after their test ended); they changed nothing here:\n"
+)
+_SESSION_FAKE = pytest.StashKey[FakeMissions]()
+_ENV_BEFORE = pytest.StashKey[dict[str, "str | None"]]()
+SDK_ENVIRONMENT = ("TELNYX_BASE_URL", "TELNYX_API_KEY")
+"""What the official SDKs read when a client is made without arguments."""
 
 
 _PLUGIN_OPTIONS = {"check_unhandled": True}
@@ -60,7 +70,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Before the conftest.py files are imported: a client they make at import time reaches
+    # the fake too (pytest calls this only for installed plugins, as this one is).
+    _point_the_sdk_at_the_session_fake(early_config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _point_the_sdk_at_the_session_fake(config)
     defaults = ", ".join(
         f"{name}={value!r}" for name, value in {**asdict(DEFAULTS), **_PLUGIN_OPTIONS}.items()
     )
@@ -69,6 +87,40 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(*, {defaults}): configure the telnyx_missions fixture for this test, class "
         "or module.",
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    fake = config.stash.get(_SESSION_FAKE, None)
+    if fake is None:
+        return
+    del config.stash[_SESSION_FAKE]
+    # Stopping waits for the server's poll (up to 50 ms): not worth delaying pytest's exit for.
+    threading.Thread(target=fake.stop, name="telnyx-missions-fake-stop", daemon=True).start()
+    for name, value in config.stash[_ENV_BEFORE].items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
+    """Start the session's fake once, and point the SDK's environment at it for the session.
+
+    From here until the session ends, ``telnyx.Telnyx()`` made anywhere (a module imported by
+    collection, a session fixture) talks to the fake with the fake's key: a real
+    ``TELNYX_API_KEY`` found in the environment is never sent, and is back when pytest ends.
+    Started now, not lazily: the URL must exist before anything reads it. That costs a session
+    that never uses the fake about 0.1 s (mostly faker building the seeded data); see README.
+    """
+    fake = config.stash.get(_SESSION_FAKE, None)
+    if fake is None:
+        fake = FakeMissions().start()
+        config.stash[_SESSION_FAKE] = fake
+        config.stash[_ENV_BEFORE] = {name: os.environ.get(name) for name in SDK_ENVIRONMENT}
+        os.environ["TELNYX_BASE_URL"] = fake.base_url
+        os.environ["TELNYX_API_KEY"] = fake.api_key
+    return fake
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -119,10 +171,13 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def telnyx_missions_server() -> Iterator[FakeMissions]:
-    """The session's one running fake; ``telnyx_missions`` resets it for every test."""
-    with FakeMissions() as fake:
-        yield fake
+def telnyx_missions_server(pytestconfig: pytest.Config) -> FakeMissions:
+    """The session's one running fake; ``telnyx_missions`` resets it for every test.
+
+    Started when pytest was configured; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it
+    for the whole session.
+    """
+    return _point_the_sdk_at_the_session_fake(pytestconfig)
 
 
 @pytest.fixture
@@ -137,14 +192,22 @@ def telnyx_missions(
     fake.configure(**{name: options[name] for name in OPTION_NAMES})
     if request.config.getini("telnyx_missions_report"):
         request.node.stash[_TEST_JOURNAL] = TestJournal.begin(fake)
-    monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
+    # A client made from this URL belongs to this test: once the next test begins, its late
+    # requests are refused instead of changing that test's state (README: Teardown checks).
+    prefix = fake.wsgi_app().begin_test(request.node.nodeid)
+    monkeypatch.setenv("TELNYX_BASE_URL", f"{fake.url}{prefix}/v2")
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake
     if not request.node.stash.get(_DID_NOT_PASS, False):
+        problems = []
+        if late := fake.wsgi_app().late_requests():
+            problems.append(_LATE_HEADER + "\n".join(late))
         try:
             fake.check(unhandled=options["check_unhandled"])
-        except AssertionError as problems:
-            pytest.fail(str(problems), pytrace=False)
+        except AssertionError as found:
+            problems.append(str(found))
+        if problems:
+            pytest.fail("\n\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -528,7 +528,7 @@ def _with_requests(fake: FakeMissions, run: MissionRun, **fields: Any) -> None:
         f"{fake.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}",
         json=fields,
         headers={"Authorization": f"Bearer {fake.api_key}"},
-        timeout=10,
+        timeout=60,  # only catches a hang
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -117,8 +119,7 @@ def test_faults_are_added_and_listed(fake: FakeMissions) -> None:
         ),
         (
             {"operation": "update_run", "faults": [{"status": "soon"}]},
-            "Invalid fault rule: faults.0.status: Input should be a valid integer, unable to "
-            "parse string as an integer (got 'soon')",
+            "Invalid fault rule: faults.0.status: Input should be a valid integer (got 'soon')",
         ),
         (
             {"operation": "update_run", "when": "x", "faults": [{"status": 503, "wait": 1}]},
@@ -190,8 +191,8 @@ def test_unknown_control_routes(fake: FakeMissions) -> None:
         "The fake has no control route /_fake/nope. Control routes: GET /_fake/health, "
         "POST /_fake/reset, "
     )
-    wrong = control(fake, "DELETE", "faults")
-    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST")
+    wrong = control(fake, "PUT", "faults")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST, DELETE")
     assert fake.requests == []
 
 
@@ -201,3 +202,95 @@ def test_the_fixtures_fake_has_no_control_api(telnyx_missions: FakeMissions) -> 
     assert answer.status_code == 404
     assert answer.json()["errors"][0]["code"] == "10005"
     telnyx_missions.reset()  # the unrouted request is on purpose: not a teardown failure
+
+
+# -- who may call it ---------------------------------------------------------------------------
+
+
+def _port(fake: FakeMissions) -> int:
+    return int(fake.url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({"host": "evil.example:{port}"}, "it is addressed to Host 'evil.example:{port}'"),
+        ({"host": "127.0.0.1"}, "it is addressed to Host '127.0.0.1'"),  # another port: 80
+        ({"host": "127.0.0.1:1"}, "it is addressed to Host '127.0.0.1:1'"),
+        ({"origin": "http://evil.example"}, "it comes from a web page at Origin 'http://evil"),
+        ({"origin": "null"}, "it comes from a web page at Origin 'null'"),
+        ({"origin": "http://localhost:1"}, "Origin 'http://localhost:1'"),
+        ({"origin": "https://127.0.0.1:{port}"}, "Origin 'https://127.0.0.1:"),
+    ],
+    ids=["rebinding", "no-port", "other-port", "page", "null", "other-port-origin", "https"],
+)
+def test_requests_from_web_pages_are_refused_with_a_403_saying_why(
+    fake: FakeMissions, headers: dict[str, str], why: str
+) -> None:
+    port = _port(fake)
+    headers = {key: value.format(port=port) for key, value in headers.items()}
+    fake.fail_next("get_run", status=503)  # a rule the page would like to clear
+
+    # What a cross-site form or fetch() with text/plain can send without a preflight.
+    reset = control(
+        fake,
+        "POST",
+        "reset",
+        content=b'{"seed": 9}',
+        headers={**headers, "content-type": "text/plain"},
+    )
+    journal = control(fake, "GET", "requests", headers=headers)
+
+    for answer in (reset, journal):
+        error = answer.json()["error"]
+        assert answer.status_code == 403
+        assert error.startswith("The control API refused this request: ")
+        assert why.format(port=port) in error
+        assert error.endswith(
+            f". It answers only requests addressed to http://127.0.0.1:{port} or "
+            f"http://localhost:{port} with no Origin from another site, so that a web page open "
+            "in a browser cannot reset the fake, add fault rules or read the recorded requests."
+        )
+    assert len(fake.faults) == 1  # the reset never happened
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"host": "localhost:{port}"},
+        {"host": "LOCALHOST:{port}"},
+        {"origin": "http://127.0.0.1:{port}"},
+        {"host": "localhost:{port}", "origin": "http://localhost:{port}"},
+    ],
+)
+def test_its_own_address_and_localhost_are_answered(
+    fake: FakeMissions, headers: dict[str, str]
+) -> None:
+    port = _port(fake)
+    sent = {key: value.format(port=port) for key, value in headers.items()}
+    assert control(fake, "GET", "health", headers=sent).status_code == 200
+
+
+def test_a_request_without_host_is_refused(fake: FakeMissions) -> None:
+    with socket.create_connection(("127.0.0.1", _port(fake)), timeout=60) as raw:
+        raw.sendall(b"GET /_fake/health HTTP/1.0\r\n\r\n")
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 403") or head.startswith(b"HTTP/1.0 403"), head
+    assert "it has no Host header" in json.loads(body)["error"]
+
+
+def test_allow_remote_warns_what_anyone_reaching_the_port_can_do() -> None:
+    with pytest.warns(UserWarning, match="^allow_remote=True: ") as warned:
+        FakeMissions(allow_remote=True, control_api=True, port=4011)
+    [warning] = warned
+    assert str(warning.message) == (
+        "allow_remote=True: the Telnyx Missions fake at 127.0.0.1:4011 is not limited to this "
+        "machine. Anyone who can reach that port can send it API requests with any key, reading "
+        "and changing its missions, runs, events and plans; and through the control API "
+        "(/_fake/, no key needed) read every recorded request with its headers and body, reset "
+        "the fake and add fault rules."
+    )
+    assert warning.filename == __file__  # points at the caller's line

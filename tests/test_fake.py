@@ -245,10 +245,10 @@ def test_concurrent_clients_lose_no_update_and_journal_replays(fake: FakeMission
 def test_bad_bytes_never_crash_or_hang(fake: FakeMissions, raw: bytes) -> None:
     import socket
 
-    with socket.create_connection(("127.0.0.1", int(fake.url.rsplit(":", 1)[1])), timeout=5) as s:
+    with socket.create_connection(("127.0.0.1", int(fake.url.rsplit(":", 1)[1])), timeout=60) as s:
         s.sendall(raw)
         s.shutdown(socket.SHUT_WR)
-        s.recv(65536)  # an answer or a clean close, within the timeout
+        s.recv(65536)  # an answer or a clean close; the timeout only catches a hang
     run = fake.runs[0]
     ok = httpx.get(fake.base_url + run_path(run), headers={"authorization": "Bearer k"})
     assert ok.status_code == 200

@@ -18,6 +18,17 @@ from .oracle import Oracle
 
 Send = Callable[..., tuple[int, dict[str, str], bytes]]
 
+HANG = 60.0
+"""Seconds that only a hung fake would take: never a bound a loaded machine could break."""
+
+
+def _wait_until(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + HANG
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {HANG} s for {what}")
+        time.sleep(0.005)
+
 
 def _httpx(method: str, url: str, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
     response = httpx.request(method, url, **kwargs)
@@ -150,32 +161,61 @@ def test_generated_422_for_a_field_equals_fastapis_for_that_bad_value(
 ) -> None:
     api.fake.fail_next("update_run", status=422, field="result_payload")
 
-    status, _, body = api.patch({"status": "succeeded"})
+    status, _, body = api.patch({"status": "succeeded", "result_payload": {"calls": 3}})
 
     [error] = body["detail"]
     assert (status, error["loc"], error["type"]) == (422, ["body", "result_payload"], "dict_type")
-    # The same bad value sent to FastAPI itself gets the same words.
+    assert error["input"] == {"calls": 3}  # what was sent, not an example of a bad value
+    # A bad value sent to FastAPI itself gets the same words.
     oracle_status, oracle_body = oracle.send(
         "PATCH",
         f"/v2/ai/missions/{api.run.mission_id}/runs/{api.run.run_id}",
-        json.dumps({"result_payload": error["input"]}).encode(),
+        json.dumps({"result_payload": "completed"}).encode(),
         {"content-type": "application/json"},
     )
-    assert (oracle_status, oracle_body) == (422, body)
+    [oracle_error] = oracle_body["detail"]
+    assert (oracle_status, {**oracle_error, "input": {"calls": 3}}) == (422, error)
 
 
 def test_generated_422_without_a_field_names_a_field_the_request_sent(api: Api) -> None:
-    api.fake.fail_next("update_run", status=422, times=2)
+    api.fake.fail_next("update_run", status=422, times=3)
 
     first = api.patch({"result_summary": "done", "status": "succeeded"})[2]
-    second = api.patch({})[2]
+    second = api.patch({"status": "succeeded"})[2]
+    third = api.patch({})[2]
 
-    assert first["detail"][0]["loc"] == ["body", "result_summary"]
-    assert first["detail"][0]["type"] == "string_type"
-    assert second["detail"][0]["loc"] == ["body", "status"]
-    assert second["detail"][0]["msg"] == (
+    assert first["detail"] == [
+        {
+            "type": "string_type",
+            "loc": ["body", "result_summary"],
+            "msg": "Input should be a valid string",
+            "input": "done",
+        }
+    ]
+    [status_error] = second["detail"]
+    assert (status_error["loc"], status_error["input"]) == (["body", "status"], "succeeded")
+    assert status_error["msg"] == (
         "Input should be 'pending', 'running', 'paused', 'succeeded', 'failed' or 'cancelled'"
     )
+    # Nothing sent: pydantic's words for a field the body does not hold, with the body as input.
+    assert third["detail"] == [
+        {"type": "missing", "loc": ["body", "status"], "msg": "Field required", "input": {}}
+    ]
+
+
+def test_generated_422_for_a_field_not_sent_reports_it_missing(api: Api) -> None:
+    api.fake.fail_next("update_run", status=422, field="error")
+
+    _, _, body = api.patch({"status": "failed"})
+
+    assert body["detail"] == [
+        {
+            "type": "missing",
+            "loc": ["body", "error"],
+            "msg": "Field required",
+            "input": {"status": "failed"},
+        }
+    ]
 
 
 def test_generated_422_for_get_run_is_a_path_uuid_error(api: Api) -> None:
@@ -205,17 +245,23 @@ def test_latency_then_the_normal_answer(api: Api) -> None:
 
 
 def test_latency_does_not_block_other_clients(api: Api) -> None:
-    api.fake.fail_next("update_run", delay=0.3)
-    slow = threading.Thread(target=api.patch, args=({"status": "paused"},))
+    # A delay far longer than the test: the other client must be answered while it is pending,
+    # however loaded the machine. The reset at the end ends the delay instead of waiting it out.
+    api.fake.fail_next("update_run", delay=HANG)
+    slow_answers: list[int] = []
+    slow = threading.Thread(
+        target=lambda: slow_answers.append(api.patch({"status": "paused"}, timeout=HANG)[0])
+    )
     slow.start()
-    time.sleep(0.05)  # let the slow request reach its delay
+    _wait_until(lambda: api.fake.requests, "the slow request to be recorded")  # then it waits
 
-    started = time.monotonic()
     status, _, _ = api.get()
 
-    assert time.monotonic() - started < 0.2
     assert status == 200
-    slow.join()
+    assert slow.is_alive(), "the delayed request was answered before its delay ended"
+    api.fake.reset()  # ends the pending delay: its test is over
+    slow.join(timeout=HANG)
+    assert slow_answers == [200]
 
 
 def test_drop_closes_the_connection_without_a_response(telnyx_missions: FakeMissions) -> None:
@@ -284,13 +330,15 @@ def test_applied_with_an_invalid_body_still_changes_nothing(api: Api) -> None:
 
 
 def test_applied_drop_after_a_client_timeout(api: Api) -> None:
-    api.fake.fail_next("update_run", applied=True, delay=0.3, drop=True)
+    api.fake.fail_next("update_run", applied=True, delay=HANG, drop=True)
 
     with pytest.raises((httpx.TimeoutException, requests.Timeout)):
-        api.patch({"status": "cancelled"}, timeout=0.05)
+        api.patch({"status": "cancelled"}, timeout=0.5)
 
-    # Applied before the delay: the state is already there when the client gives up.
+    # Applied before the delay: the state is there while the answer is still being held back.
+    _wait_until(lambda: api.fake.requests, "the request to be recorded")
     assert api.fake.get_run(api.run.run_id).status == "cancelled"
+    assert api.fake.requests[0].status_code == 0  # the drop still to come, already recorded
 
 
 # -- matching, sequences, journal --------------------------------------------------------------
@@ -346,8 +394,13 @@ def test_match_by_run_id_and_by_body(telnyx_missions: FakeMissions, send: Send) 
 def test_a_failing_predicate_is_reported_not_swallowed(api: Api) -> None:
     api.fake.fail_next("update_run", status=503, when=lambda body: body["oops"])
 
-    assert api.patch({"status": "paused"})[0] == 500
+    status, headers, body = api.patch({"status": "paused"})
+
+    # Not a 500, which the SDK would retry: a 400 it never retries, and the test fails.
+    assert (status, headers["x-should-retry"]) == (400, "false")
+    assert "The when= predicate of fault rule #1 on update_run" in body["errors"][0]["detail"]
     assert "KeyError: 'oops'" in api.fake._unhandled_problems()
+    assert api.fake.get_run(api.run.run_id).status == "running"
     assert api.fake.faults[0].fired == 0
     api.fake.reset()  # the internal error would fail this test at teardown
 
@@ -415,7 +468,7 @@ def test_unknown_422_field_lists_the_fields(telnyx_missions: FakeMissions) -> No
         ({"drop": True, "malformed": "garbage"}, "not both"),
         ({"status": 500, "field": "status"}, "pass status=422"),
         ({"malformed": "zeros"}, "'garbage' or 'truncated'"),
-        ({"delay": -1}, "delay must be >= 0"),
+        ({"delay": -1}, "delay must be a number from 0 to 300, got -1"),
     ],
 )
 def test_meaningless_faults_are_refused(options: dict[str, Any], message: str) -> None:

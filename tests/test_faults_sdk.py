@@ -115,10 +115,11 @@ def test_sequence_503_then_429_then_success(telnyx_missions: FakeMissions, updat
 
 
 def test_timeout_raises_api_timeout_error(telnyx_missions: FakeMissions, update: Update) -> None:
-    telnyx_missions.fail_next("update_run", delay=0.3, drop=True)
+    # The delay outlasts any client; the next reset ends it, so nobody waits it out.
+    telnyx_missions.fail_next("update_run", delay=60, drop=True)
 
     with pytest.raises(telnyx.APITimeoutError):
-        update(timeout=0.05, max_retries=0)
+        update(timeout=0.5, max_retries=0)
 
     assert telnyx_missions.runs[0].status == "running"
 

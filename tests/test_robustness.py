@@ -17,6 +17,9 @@ from werkzeug.test import Client
 from pytest_telnyx_missions import FakeMissions
 from pytest_telnyx_missions._server import WORKER_THREAD_NAME
 
+HANG = 60.0
+"""Seconds only a hung fake would take: a bound no loaded machine reaches."""
+
 FAKE = FakeMissions()  # in-process only (never started): one per module, reset per example
 RUN = FAKE.runs[0]
 SEGMENTS = st.one_of(
@@ -117,7 +120,7 @@ def served() -> Iterator[FakeMissions]:
 
 def test_a_stalled_client_does_not_block_the_others(served: FakeMissions) -> None:
     port = int(served.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
+    with socket.create_connection(("127.0.0.1", port), timeout=HANG) as stalled:
         stalled.sendall(b"PATCH /v2/ai/missions/x/runs/y HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
         run = served.runs[0]
         answers = []
@@ -127,13 +130,13 @@ def test_a_stalled_client_does_not_block_the_others(served: FakeMissions) -> Non
                 httpx.get(
                     f"{served.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}",
                     headers={"authorization": "Bearer k"},
-                    timeout=5,
+                    timeout=HANG,
                 ).status_code
             )
 
         thread = threading.Thread(target=other_client)
         thread.start()
-        thread.join(timeout=10)
+        thread.join(timeout=HANG)
         assert answers == [200]
 
 
@@ -193,5 +196,5 @@ def test_server_threads_are_reused_and_end_with_the_server() -> None:
         # A worker may start while another is still closing its connection; never one each.
         assert 1 <= len(mine) <= 5
     for thread in mine:
-        thread.join(timeout=5)
+        thread.join(timeout=HANG)
         assert not thread.is_alive()
