@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import email.message
 import json
-import re
 import secrets
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
 from pydantic import BaseModel, ValidationError
@@ -33,11 +32,12 @@ from ._errors import (
     telnyx_error,
     validation_error,
 )
-from ._fault_answers import WireAnswer
 from ._journal import Journal, RecordedRequest
-from ._json_text import dump_json, json_depth
+from ._json_text import json_depth
 from ._models import UUID_ADAPTER
+from ._operations import Call, Operation
 from ._state import Conflict, NotFound, Store
+from ._wire import Outcome, to_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -45,73 +45,11 @@ if TYPE_CHECKING:
     from ._fault_answers import Firing
     from ._faults import FaultRegistry
 
-_M = TypeVar("_M", bound=BaseModel)
-_PARAM = re.compile(r"\{(\w+)\}")
-_NO_BODY_STATUSES = frozenset({204, 304})
 _SHALLOW_ENOUGH = 200  # brackets; far from any stack's limit (1000 frames by default)
 MAX_JSON_DEPTH = 967
 """The deepest JSON body FastAPI 0.128 parses on CPython 3.11 (measured against the test-only
 oracle: at 968 levels its ``json.loads`` runs out of stack and it answers 400 "There was an
 error parsing the body"). The fake answers that 400 above this depth, whatever its own stack."""
-
-
-@dataclass(frozen=True)
-class Call:
-    """What a handler gets: validated input and the store, already locked."""
-
-    store: Store
-    path: Mapping[str, str]
-    body: BaseModel | None
-    sent: Mapping[str, Any]
-    """The JSON object exactly as the client sent it (empty when there was none)."""
-    query: BaseModel | None = None
-
-    def body_as(self, model: type[_M]) -> _M:
-        assert isinstance(self.body, model), f"{model.__name__} expected, got {self.body!r}"
-        return self.body
-
-    def query_as(self, model: type[_M]) -> _M:
-        assert isinstance(self.query, model), f"{model.__name__} expected, got {self.query!r}"
-        return self.query
-
-
-Handler = Callable[[Call], Any]
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One row of the route table."""
-
-    name: str
-    method: str
-    path: str
-    handler: Handler
-    success_status: int = 200
-    body: type[BaseModel] | None = None
-    body_required: bool = False
-    query: type[BaseModel] | None = None
-    uuid_params: frozenset[str] = frozenset({"mission_id", "run_id"})
-    any_json: bool = False
-    """No declared body, but a JSON object sent along is kept (``Call.sent``), never rejected."""
-    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        regex = _PARAM.sub(
-            lambda m: f"(?P<{m.group(1)}>[^/]+)",
-            re.escape(self.path).replace(r"\{", "{").replace(r"\}", "}"),
-        )
-        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the pipeline decided to answer; the server turns it into bytes on the wire."""
-
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-    wire: bytes | None = None
-    """Raw bytes sent instead of an HTTP response, then the connection closes (a fault)."""
 
 
 class App:
@@ -464,19 +402,3 @@ def _is_json(content_type: str | None) -> bool:
         return False
     subtype = message.get_content_subtype()
     return subtype == "json" or subtype.endswith("+json")
-
-
-def to_response(outcome: Outcome) -> Response:
-    if outcome.wire is not None:
-        return WireAnswer(outcome.wire)
-    headers = dict(outcome.headers)
-    if outcome.status in _NO_BODY_STATUSES or outcome.body is None:
-        return Response(b"", outcome.status, headers)
-    # A fault rule's own content-type wins: the test asked for exactly that header.
-    has_type = any(key.lower() == "content-type" for key in headers)
-    return Response(
-        dump_json(outcome.body),
-        outcome.status,
-        headers,
-        content_type=None if has_type else "application/json",
-    )

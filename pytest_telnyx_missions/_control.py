@@ -13,20 +13,21 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
 
-from ._app import Outcome, to_response
-from ._config import DEFAULTS
-from ._faults import Fault, FaultRule
+from ._config import DEFAULTS, ResetOptions, StateSource
+from ._faults import Fault, FaultRule, Operations
+from ._journal import RecordedRequest, RunUpdate
+from ._models import MissionRun
+from ._wire import Outcome, to_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-    from ._server import FakeMissions
+    from typing_extensions import Unpack
 
 CONTROL_PREFIX = "/_fake/"
 
@@ -66,10 +67,38 @@ def is_control_path(path: str) -> bool:
     return path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/")
 
 
+class ControlledFake(Protocol):
+    """What the control API drives: ``FakeMissions`` (which serves it, so no import of it)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def runs(self) -> list[MissionRun]: ...
+    @property
+    def requests(self) -> list[RecordedRequest]: ...
+    @property
+    def dropped_requests(self) -> int: ...
+    @property
+    def faults(self) -> list[FaultRule]: ...
+    def reset(self, **options: Unpack[ResetOptions]) -> None: ...
+    def dump_state(self) -> dict[str, list[dict[str, Any]]]: ...
+    def load_state(self, doc_or_path: StateSource) -> None: ...
+    def run_updates(self, run_id: str | None = None) -> list[RunUpdate]: ...
+    def check(self) -> None: ...
+    def add_fault(
+        self,
+        operation: Operations,
+        *faults: Fault,
+        times: int | None = ...,
+        run_id: str | None = ...,
+    ) -> FaultRule: ...
+    def clear_faults(self) -> None: ...
+
+
 class ControlApp:
     """The WSGI app of ``/_fake/...``: reset, journal, runs and fault rules of one fake."""
 
-    def __init__(self, fake: FakeMissions) -> None:
+    def __init__(self, fake: ControlledFake) -> None:
         self._fake = fake
         self._routes: dict[str, dict[str, _Handler]] = {
             "/_fake/health": {"GET": self._health},

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import http.client
 import random
-import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from werkzeug.wrappers import Response
 
 from ._errors import (
     BODY_PARSE_ERROR,
@@ -26,15 +24,13 @@ from ._errors import (
 )
 from ._json_text import dump_json
 from ._models import UUID_ADAPTER
+from ._wire import Outcome
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-    from ._app import Operation, Outcome
     from ._fault_options import Fault
-    from ._faults import FaultRule
+    from ._operations import Operation
 
-__all__ = ["Firing", "WireAnswer", "check_generated_field", "generated_errors"]
+__all__ = ["Firing", "check_generated_field", "generated_errors"]
 
 # Values the real request models reject, tried in turn to make pydantic word a 422 for a field:
 # "completed" is the classic wrong run status and not an object; 12345 is not a string.
@@ -42,11 +38,18 @@ _BAD_VALUES: tuple[Any, ...] = ("completed", 12345)
 _GARBAGE = random.Random(5).randbytes(64) + b"\r\n\r\n"  # ends like a header block
 
 
+class _Rule(Protocol):
+    """What a firing tells of its rule (``_faults.FaultRule``, which imports this module)."""
+
+    @property
+    def total(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Firing:
     """A rule firing for one request: the pipeline asks it what to answer."""
 
-    rule: FaultRule
+    rule: _Rule
     fault: Fault
     count: int
     operation: Operation
@@ -173,30 +176,6 @@ def _first_errors(validate: Callable[[Any], Any], prefix: tuple[str, ...]) -> li
         except ValidationError as exc:
             return pydantic_errors(exc, prefix)
     raise ValueError(f"cannot make a validation error for {prefix}: pass detail=")
-
-
-class WireAnswer(Response):
-    """Raw bytes written on the socket instead of a response, then the connection is closed."""
-
-    def __init__(self, raw: bytes) -> None:
-        super().__init__(b"", 500)
-        self.raw = raw
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        connection = environ.get("werkzeug.socket")
-        if not isinstance(connection, socket.socket):
-            raise ConnectionAbortedError(
-                "A fault rule dropped or garbled this answer; only the fake's own server can do "
-                "that on the wire, so in-process it raises instead."
-            )
-        try:
-            if self.raw:
-                connection.sendall(self.raw)
-            connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # the client gave up first: nothing left to break
-        # Werkzeug treats this as the client going away: no 500, no log line.
-        raise ConnectionAbortedError("closed by a fault rule")
 
 
 def _cut(status: int, body: Any, headers: Mapping[str, str]) -> bytes:

@@ -20,7 +20,7 @@ from ._journal import canonical_id
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._app import Operation
+    from ._operations import Operation
     from ._state import Store
 
 __all__ = [

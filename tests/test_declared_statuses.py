@@ -17,7 +17,7 @@ import yaml
 from werkzeug.test import Client
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._app import Operation
+from pytest_telnyx_missions._operations import Operation
 from pytest_telnyx_missions._routes import OPERATIONS
 
 MISSION = "2f1e0c52-3c1a-4d0e-9a51-5c8e8d4b2f10"

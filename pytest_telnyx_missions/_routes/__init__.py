@@ -8,7 +8,6 @@ Operation names follow the SDK's method names, as ``verb_resource`` (``update_ru
 
 from __future__ import annotations
 
-from .._app import Operation
 from .._journal import UPDATE_RUN
 from .._models import (
     AddPlanStepsRequest,
@@ -25,6 +24,7 @@ from .._models import (
     UpdateMissionRunRequest,
     UpdatePlanStepRequest,
 )
+from .._operations import Operation
 from . import agents, events, missions, plan, runs
 from .attachments import KNOWLEDGE_BASES, MCP_SERVERS, TOOLS, Attachment
 

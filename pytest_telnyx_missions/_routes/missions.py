@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._app import Call
 from .._journal import canonical_id
 from .._models import CreateMissionRequest, Mission, PageQuery, UpdateMissionRequest
+from .._operations import Call
 from ._paging import data, page
 
 # A mission always has these; PUT with null for them leaves them as they are.

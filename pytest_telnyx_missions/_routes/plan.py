@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from .._app import Call
 from .._errors import validation_error, value_error
 from .._models import (
     AddPlanStepsRequest,
@@ -15,6 +14,7 @@ from .._models import (
     PlanStep,
     UpdatePlanStepRequest,
 )
+from .._operations import Call
 from ._paging import data, data_list
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._app import Call
 from .._models import CreateMissionRunRequest, MissionRun, RunsQuery, UpdateMissionRunRequest
+from .._operations import Call
 from ._paging import data, page
 
 
