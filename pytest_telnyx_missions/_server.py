@@ -1,42 +1,38 @@
-"""The fake: store + journal + app, served over HTTP by a pytest-httpserver server."""
+"""The fake: store + journal + app, served over HTTP/1.1 keep-alive (``_http``) or in-process."""
 
 from __future__ import annotations
 
 import ipaddress
-import queue
 import socket
 import threading
 import uuid
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
-
-from pytest_httpserver.httpserver import HTTPServerBase
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
-from werkzeug.wrappers import Request, Response
 
 from ._app import App
 from ._assertions import RunUpdateAssertions, fields_match
-from ._control import ControlApp, is_control_path
+from ._control import ControlApp
 from ._faults import FaultControls, FaultRegistry
+from ._http import WORKER_THREAD_NAME, KeepAliveServer
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Event, Mission, MissionRun, PlanStep, RunStatusName
 from ._routes import OPERATIONS
 from ._seeding import Seeder
+from ._serving import Dispatcher
 from ._state import Store
+from ._transports import Transports
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+__all__ = ["WORKER_THREAD_NAME", "FakeMissions", "is_loopback"]
 
-WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
 DEFAULT_SEED = 0
 DEFAULT_RUNS = 3
 DEFAULT_MISSIONS = 2
 
 
-class FakeMissions(RunUpdateAssertions, FaultControls):
+class FakeMissions(RunUpdateAssertions, FaultControls, Transports):
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -85,7 +81,8 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             "strict_transitions": strict_transitions,
         }
         control = ControlApp(self) if control_api else None
-        self._server = _HTTPServer(self._app, host, port, control=control)
+        self._dispatcher = Dispatcher(self._app, control)
+        self._server = KeepAliveServer(self._dispatcher, host, port)
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -135,6 +132,7 @@ class FakeMissions(RunUpdateAssertions, FaultControls):
             )
             self._journal.clear()
             self._faults.clear()
+            self._dispatcher.reset()
 
     @property
     def url(self) -> str:
@@ -297,91 +295,3 @@ def is_loopback(host: str) -> bool:
 def _has_bearer_token(authorization: str | None) -> bool:
     scheme, _, token = (authorization or "").partition(" ")
     return scheme.lower() == "bearer" and bool(token.strip())
-
-
-class _QuietRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler without the access log line per request."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class _PooledWSGIServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server, reusing idle threads instead of starting one per request.
-
-    Werkzeug closes every connection, so a thread per connection is a thread per request; a
-    thread that waits for the next request saves its start (about a tenth of a request). A new
-    thread still starts whenever none is idle, so a stalled client never holds up the others.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Before the base class binds: when it cannot, it calls server_close() on the way out.
-        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
-        self._pool_lock = threading.Lock()
-        self._idle = 0
-        self._workers = 0
-        super().__init__(*args, **kwargs)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._pool_lock:
-            start = self._idle == 0
-            if start:
-                self._workers += 1
-            else:
-                self._idle -= 1
-        self._jobs.put((request, client_address))
-        if start:
-            threading.Thread(target=self._work, name=WORKER_THREAD_NAME, daemon=True).start()
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            self.process_request_thread(*job)  # handles, then closes the connection
-            with self._pool_lock:
-                self._idle += 1
-
-    def server_close(self) -> None:
-        super().server_close()
-        with self._pool_lock:
-            for _ in range(self._workers):
-                self._jobs.put(None)  # idle workers end; busy ones after their request
-            self._workers = self._idle = 0
-
-
-class _HTTPServer(HTTPServerBase):
-    """pytest-httpserver's server lifecycle, dispatching every request to the fake's app.
-
-    With a ``control`` app, paths under ``/_fake/`` go to it instead, never through the fake's app.
-    """
-
-    def __init__(
-        self, app: App, host: str, port: int, *, control: WSGIApplication | None = None
-    ) -> None:
-        super().__init__(host, port, threaded=True)
-        self._app = app
-        self._control = control
-
-    def start(self) -> None:
-        if self.is_running():
-            return
-        try:
-            self.server = _PooledWSGIServer(
-                self.host, self.port, self._wsgi, handler=_QuietRequestHandler
-            )
-        except SystemExit as exc:  # werkzeug exits when it cannot bind; a library must not
-            raise OSError(f"cannot listen on {self.host}:{self.port}") from exc
-        self.port = self.server.port
-        self.server_thread = threading.Thread(target=self.thread_target, daemon=True)
-        self.server_thread.start()
-
-    def thread_target(self) -> None:
-        # A short poll keeps stop() (end of session) quick; werkzeug's default waits 0.5 s.
-        assert self.server is not None
-        self.server.serve_forever(poll_interval=0.05)
-
-    def _wsgi(self, environ: Any, start_response: Any) -> Any:
-        if self._control is not None and is_control_path(environ.get("PATH_INFO", "")):
-            return self._control(environ, start_response)
-        return self._app(environ, start_response)
-
-    def dispatch(self, request: Request) -> Response:
-        return self._app.handle(request)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions
-from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
+# Before anything imports the helpers, so that pytest rewrites their asserts. pytest imports this
+# module through the package, whose __init__ imports nothing (see there).
+pytest.register_assert_rewrite("pytest_telnyx_missions._assertions")
+
+from ._server import DEFAULT_MISSIONS, DEFAULT_RUNS, DEFAULT_SEED, FakeMissions  # noqa: E402
+from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test  # noqa: E402
+
+if TYPE_CHECKING:
+    import telnyx
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
@@ -110,8 +117,45 @@ def telnyx_missions(
             problems.append(f"{unhandled}\n{_SWITCH_OFF_HINT}")
         if unused := fake._unused_fault_problems():
             problems.append(unused)
+        if user_handlers := fake._user_handler_problems():
+            problems.append(user_handlers)
         if problems:
             pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def _telnyx_sdk() -> Any:
+    return pytest.importorskip(
+        "telnyx",
+        reason="telnyx_client needs the official SDK: pip install telnyx",
+    )
+
+
+@pytest.fixture
+def telnyx_client(telnyx_missions: FakeMissions) -> Iterator[telnyx.Telnyx]:
+    """An official SDK client (``telnyx.Telnyx``) wired to the fake in-process: no socket."""
+    sdk = _telnyx_sdk()
+    import httpx
+
+    http_client = httpx.Client(transport=telnyx_missions.httpx_transport())
+    client = sdk.Telnyx(
+        api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def async_telnyx_client(telnyx_missions: FakeMissions) -> telnyx.AsyncTelnyx:
+    """``telnyx.AsyncTelnyx`` wired to the fake in-process. Nothing to close: the in-process
+    transport holds no connection, so the client may be used in any event loop."""
+    sdk = _telnyx_sdk()
+    import httpx
+
+    http_client = httpx.AsyncClient(transport=telnyx_missions.async_httpx_transport())
+    client: telnyx.AsyncTelnyx = sdk.AsyncTelnyx(
+        api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
+    )
+    return client
 
 
 @pytest.fixture

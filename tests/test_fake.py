@@ -281,8 +281,9 @@ def test_stop_closes_the_listening_socket() -> None:
     fake = FakeMissions().start()
     server = fake._server.server
     assert server is not None
+    listening = server.socket
     fake.stop()
-    assert server.socket.fileno() == -1  # closed now, not whenever the server is collected
+    assert listening.fileno() == -1  # closed now, not whenever the server is collected
 
 
 def test_refuses_to_listen_beyond_loopback_unless_asked() -> None:

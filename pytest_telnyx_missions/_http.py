@@ -1,0 +1,250 @@
+"""The socket path: a keep-alive HTTP/1.1 server (cheroot) in front of the fake's WSGI apps.
+
+Why cheroot (README, "Performance"): the thread that handles a request owns its socket, so a
+fault rule can drop or garble the connection synchronously; a request in progress always has a
+thread of its own (the pool grows when none is idle), so a stalled client or a latency fault
+blocks nobody; and between requests an idle connection costs no thread, only a place in
+cheroot's selector.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import queue
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
+from cheroot.workers import threadpool
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+__all__ = ["WORKER_THREAD_NAME", "KeepAliveServer"]
+
+WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
+IDLE_WORKER_SECONDS = 30.0
+"""A worker with nothing to do for this long ends (a burst of clients leaves no threads behind)."""
+IDLE_CONNECTION_SECONDS = 10.0
+"""A keep-alive connection with no request for this long is closed (cheroot's ``timeout``)."""
+
+_LOG = logging.getLogger("pytest_telnyx_missions.server")
+_NO_BODY_STATUSES = (b"1", b"204", b"304")
+
+
+class _ElasticPool(threadpool.ThreadPool):  # type: ignore[misc]
+    """cheroot's pool, grown so that no connection ever waits behind another one's request.
+
+    ``_spare`` counts the workers waiting for a job minus the jobs queued for them: a job put
+    while it is zero starts a new worker. Workers idle for long end; none start before the
+    first connection (a fast start).
+    """
+
+    def __init__(self, server: Any) -> None:
+        super().__init__(server, min=1, max=-1)
+        self._pool_lock = threading.Lock()
+        self._spare = 0
+        self.get = self._next_job  # cheroot's workers call pool.get() for their next connection
+
+    def start(self) -> None:
+        pass  # workers start with the first connections, not with the server
+
+    def put(self, obj: Any) -> None:
+        with self._pool_lock:
+            start_one = self._spare <= 0
+            self._spare -= 1  # a new worker's first _next_job gives it back
+            if start_one:
+                self._threads = [t for t in self._threads if t.is_alive()]
+                worker = threadpool.WorkerThread(self.server)
+                worker.name = WORKER_THREAD_NAME
+                worker.daemon = True  # a fake never stopped must not keep the interpreter alive
+                self._threads.append(worker)
+        self._queue.put(obj)
+        if start_one:
+            worker.start()
+
+    def _next_job(self) -> Any:
+        with self._pool_lock:
+            self._spare += 1
+        try:
+            return self._queue.get(timeout=IDLE_WORKER_SECONDS)
+        except queue.Empty:
+            with self._pool_lock:
+                if self._spare > 0:  # nobody counts on this worker: it may end
+                    self._spare -= 1
+                    return threadpool._SHUTDOWNREQUEST
+            return self._queue.get()  # a job was promised to this worker just now
+
+    @property
+    def idle(self) -> int:
+        return max(self._spare, 0)
+
+
+class _Connection(cheroot_server.HTTPConnection):  # type: ignore[misc]
+    """One accepted connection; counted, and with Nagle off so an answer leaves at once."""
+
+    def __init__(self, server: Any, sock: socket.socket, makefile: Any = None) -> None:
+        if makefile is None:
+            super().__init__(server, sock)
+        else:
+            super().__init__(server, sock, makefile)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        server.count_accepted()
+
+
+class _Collector:
+    """Stands in for the connection's writer while an answer is built, so it leaves in one write."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+class _Gateway(cheroot_wsgi.Gateway_10):  # type: ignore[misc]
+    """cheroot's WSGI 1.0 gateway: the raw socket for fault rules, and one write per answer."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
+        # The key werkzeug's own server uses: a fault rule writes raw bytes there (WireAnswer).
+        environ["werkzeug.socket"] = self.req.conn.socket
+        return environ
+
+    def respond(self) -> None:
+        request = self.req
+        try:
+            chunks = request.server.wsgi_app(self.env, self.start_response)
+        except ConnectionAbortedError:
+            # A fault rule dropped or garbled the connection on purpose: write nothing more.
+            request.close_connection = True
+            request.ready = False
+            return
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        if not self.started_response:
+            raise RuntimeError("the WSGI app returned without calling start_response")
+        has_length = any(key.lower() == b"content-length" for key, _ in request.outheaders)
+        if not has_length and not request.status.startswith(_NO_BODY_STATUSES):
+            request.outheaders.append((b"Content-Length", str(len(body)).encode("ascii")))
+        # cheroot writes the head and the body separately; collected, they leave in one send().
+        writer, collector = request.conn.wfile, _Collector()
+        request.conn.wfile = collector
+        try:
+            request.ensure_headers_sent()
+            if body and request.method != b"HEAD":
+                request.write(body)
+        finally:
+            request.conn.wfile = writer
+        writer.write(b"".join(collector.parts))
+
+
+class _CherootServer(cheroot_wsgi.Server):  # type: ignore[misc]
+    """cheroot's WSGI server with the elastic pool, counted connections and a quiet log."""
+
+    ConnectionClass = _Connection
+    # How often the selector wakes (to expire idle connections, and to notice stop()).
+    expiration_interval = 0.05
+
+    def __init__(self, host: str, port: int, app: WSGIApplication) -> None:
+        super().__init__(
+            (host, port),
+            app,
+            timeout=IDLE_CONNECTION_SECONDS,
+            shutdown_timeout=2,
+            request_queue_size=128,
+        )
+        self.gateway = _Gateway
+        self.requests = _ElasticPool(self)
+        self.keep_alive_conn_limit = None
+        self.accepted = 0
+        self._accepted_lock = threading.Lock()
+
+    def count_accepted(self) -> None:
+        with self._accepted_lock:
+            self.accepted += 1
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        # cheroot writes to stderr; a client that breaks off is no news, a bug in the fake is.
+        _LOG.log(level, "%s", msg, exc_info=traceback and level >= logging.ERROR)
+
+
+class KeepAliveServer:
+    """Serves one WSGI app over HTTP/1.1 keep-alive on ``host:port`` from a background thread."""
+
+    def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._app = app
+        self.server: _CherootServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.server is not None:
+            return
+        server = _CherootServer(self.host, self.port, self._app)
+        try:
+            server.prepare()
+        except OSError as exc:
+            raise OSError(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
+        self.port = server.bind_addr[1]
+        self.server = server
+        self._thread = threading.Thread(
+            target=server.serve, name="telnyx-missions-fake-server", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        server, thread = self.server, self._thread
+        if server is None or thread is None:
+            return
+        self.server = self._thread = None
+        server.stop()
+        thread.join(timeout=5)
+
+    def is_running(self) -> bool:
+        return self.server is not None
+
+    @property
+    def accepted_connections(self) -> int:
+        """How many connections the server accepted since it started (keep-alive tests)."""
+        return 0 if self.server is None else self.server.accepted
+
+    @staticmethod
+    def format_host(host: str) -> str:
+        """``host`` as it goes in a URL: an IPv6 address in brackets."""
+        try:
+            is_v6 = isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address)
+        except ValueError:
+            is_v6 = False
+        return f"[{host}]" if is_v6 else host
+
+
+def wsgi_call(
+    app: WSGIApplication, environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI app in-process: its status line, headers and whole body."""
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None
+
+    chunks: Iterable[bytes] = app(environ, start_response)  # type: ignore[arg-type]
+    try:
+        body = b"".join(chunks)
+    finally:
+        close: Callable[[], None] | None = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return answer["status"], answer["headers"], body
