@@ -101,14 +101,20 @@ class Journal:
     def __init__(self, lock: threading.RLock) -> None:
         self._lock = lock
         self._entries: list[RecordedRequest] = []
+        # Run updates by run id, so run_updates(run_id) never scans the whole journal.
+        self._updates_by_run: dict[str, list[RecordedRequest]] = {}
 
     def record(self, entry: RecordedRequest) -> None:
         with self._lock:
             self._entries.append(entry)
+            if entry.operation == UPDATE_RUN:
+                run_id = entry.path_params.get("run_id", "")
+                self._updates_by_run.setdefault(run_id, []).append(entry)
 
     def clear(self) -> None:
         with self._lock:
             self._entries = []
+            self._updates_by_run = {}
 
     @property
     def entries(self) -> list[RecordedRequest]:
@@ -116,10 +122,9 @@ class Journal:
             return list(self._entries)
 
     def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
-        wanted = None if run_id is None else canonical_id(str(run_id))
-        return [
-            RunUpdate.from_request(entry)
-            for entry in self.entries
-            if entry.operation == UPDATE_RUN
-            and (wanted is None or entry.path_params.get("run_id") == wanted)
-        ]
+        with self._lock:
+            if run_id is None:
+                chosen = [entry for entry in self._entries if entry.operation == UPDATE_RUN]
+            else:
+                chosen = list(self._updates_by_run.get(canonical_id(str(run_id)), ()))
+        return [RunUpdate.from_request(entry) for entry in chosen]
