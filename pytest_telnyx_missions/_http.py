@@ -14,7 +14,6 @@ import logging
 import queue
 import socket
 import threading
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cheroot import server as cheroot_server
@@ -29,20 +28,24 @@ __all__ = ["WORKER_THREAD_NAME", "KeepAliveServer"]
 WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 IDLE_WORKER_SECONDS = 30.0
 """A worker with nothing to do for this long ends (a burst of clients leaves no threads behind)."""
-IDLE_CONNECTION_SECONDS = 10.0
+IDLE_CONNECTION_SECONDS = 10
 """A keep-alive connection with no request for this long is closed (cheroot's ``timeout``)."""
 
 _LOG = logging.getLogger("pytest_telnyx_missions.server")
 _NO_BODY_STATUSES = (b"1", b"204", b"304")
+_SHUTDOWN: Any = vars(threadpool)["_SHUTDOWNREQUEST"]  # what tells a cheroot worker to end
 
 
-class _ElasticPool(threadpool.ThreadPool):  # type: ignore[misc]
+class _ElasticPool(threadpool.ThreadPool):
     """cheroot's pool, grown so that no connection ever waits behind another one's request.
 
     ``_spare`` counts the workers waiting for a job minus the jobs queued for them: a job put
     while it is zero starts a new worker. Workers idle for long end; none start before the
     first connection (a fast start).
     """
+
+    _threads: list[threadpool.WorkerThread]
+    _queue: queue.Queue[Any]
 
     def __init__(self, server: Any) -> None:
         super().__init__(server, min=1, max=-1)
@@ -59,7 +62,7 @@ class _ElasticPool(threadpool.ThreadPool):  # type: ignore[misc]
             self._spare -= 1  # a new worker's first _next_job gives it back
             if start_one:
                 self._threads = [t for t in self._threads if t.is_alive()]
-                worker = threadpool.WorkerThread(self.server)
+                worker = threadpool.WorkerThread(self.server)  # type: ignore[no-untyped-call]
                 worker.name = WORKER_THREAD_NAME
                 worker.daemon = True  # a fake never stopped must not keep the interpreter alive
                 self._threads.append(worker)
@@ -76,7 +79,7 @@ class _ElasticPool(threadpool.ThreadPool):  # type: ignore[misc]
             with self._pool_lock:
                 if self._spare > 0:  # nobody counts on this worker: it may end
                     self._spare -= 1
-                    return threadpool._SHUTDOWNREQUEST
+                    return _SHUTDOWN
             return self._queue.get()  # a job was promised to this worker just now
 
     @property
@@ -84,7 +87,7 @@ class _ElasticPool(threadpool.ThreadPool):  # type: ignore[misc]
         return max(self._spare, 0)
 
 
-class _Connection(cheroot_server.HTTPConnection):  # type: ignore[misc]
+class _Connection(cheroot_server.HTTPConnection):
     """One accepted connection; counted, and with Nagle off so an answer leaves at once."""
 
     def __init__(self, server: Any, sock: socket.socket, makefile: Any = None) -> None:
@@ -108,11 +111,11 @@ class _Collector:
         return len(data)
 
 
-class _Gateway(cheroot_wsgi.Gateway_10):  # type: ignore[misc]
+class _Gateway(cheroot_wsgi.Gateway_10):
     """cheroot's WSGI 1.0 gateway: the raw socket for fault rules, and one write per answer."""
 
-    def get_environ(self) -> dict[str, Any]:
-        environ: dict[str, Any] = super().get_environ()
+    def get_environ(self) -> dict[str, Any]:  # type: ignore[override]
+        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
         # The key werkzeug's own server uses: a fault rule writes raw bytes there (WireAnswer).
         environ["werkzeug.socket"] = self.req.conn.socket
         return environ
@@ -149,7 +152,7 @@ class _Gateway(cheroot_wsgi.Gateway_10):  # type: ignore[misc]
         writer.write(b"".join(collector.parts))
 
 
-class _CherootServer(cheroot_wsgi.Server):  # type: ignore[misc]
+class _CherootServer(cheroot_wsgi.Server):
     """cheroot's WSGI server with the elastic pool, counted connections and a quiet log."""
 
     ConnectionClass = _Connection
@@ -166,7 +169,8 @@ class _CherootServer(cheroot_wsgi.Server):  # type: ignore[misc]
         )
         self.gateway = _Gateway
         self.requests = _ElasticPool(self)
-        self.keep_alive_conn_limit = None
+        # Idle keep-alive connections kept open; past that, answers say "Connection: close".
+        self.keep_alive_conn_limit = 1000
         self.accepted = 0
         self._accepted_lock = threading.Lock()
 
@@ -228,23 +232,3 @@ class KeepAliveServer:
         except ValueError:
             is_v6 = False
         return f"[{host}]" if is_v6 else host
-
-
-def wsgi_call(
-    app: WSGIApplication, environ: dict[str, Any]
-) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Call a WSGI app in-process: its status line, headers and whole body."""
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        answer["status"], answer["headers"] = status, headers
-        return lambda data: None
-
-    chunks: Iterable[bytes] = app(environ, start_response)  # type: ignore[arg-type]
-    try:
-        body = b"".join(chunks)
-    finally:
-        close: Callable[[], None] | None = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    return answer["status"], answer["headers"], body

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
@@ -21,9 +22,10 @@ import httpx
 from werkzeug.wrappers import Request
 
 from ._fault_answers import WireAnswer
-from ._http import wsgi_call
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
     from ._faults import FaultRegistry
     from ._serving import Dispatcher
 
@@ -184,3 +186,23 @@ def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:
                 )
     except h11.RemoteProtocolError as exc:
         raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+
+def wsgi_call(
+    app: WSGIApplication, environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI app in-process: its status line, headers and whole body."""
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None
+
+    chunks: Iterable[bytes] = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        close: Callable[[], None] | None = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return answer["status"], answer["headers"], body

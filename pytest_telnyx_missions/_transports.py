@@ -13,12 +13,10 @@ if TYPE_CHECKING:
 
     from ._faults import FaultRegistry
     from ._http import KeepAliveServer
-    from ._serving import Dispatcher, UserHandlers
+    from ._serving import Dispatcher
+    from ._user_handlers import UserHandlers
 
-__all__ = ["IN_PROCESS_URL", "Transports"]
-
-IN_PROCESS_URL = "http://telnyx-missions.invalid"
-"""The address in-process clients use when the fake is not listening (never resolved)."""
+__all__ = ["Transports"]
 
 
 class Transports:

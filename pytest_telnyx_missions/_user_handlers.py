@@ -22,7 +22,7 @@ class UserHandlers(HTTPServer):
         super().__init__(host=host, port=port)
         # Not found is a 404 the SDK does not retry (a 500 would be retried and hide the miss).
         self.no_handler_status_code = 404
-        self.wsgi_app: WSGIApplication = Request.application(self.application)  # type: ignore[assignment]
+        self.wsgi_app: WSGIApplication = Request.application(self.application)
 
     def clear(self) -> None:
         super().clear()
