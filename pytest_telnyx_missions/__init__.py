@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._faults import Fault, FaultRule
     from ._journal import RecordedRequest, RunUpdate
+    from ._limits import ServerLimits
     from ._models import Event, Mission, MissionRun, PlanStep, RunStatus
     from ._server import FakeMissions
 
@@ -27,6 +28,7 @@ __all__ = [
     "RecordedRequest",
     "RunStatus",
     "RunUpdate",
+    "ServerLimits",
 ]
 
 _HOMES = {
@@ -40,6 +42,7 @@ _HOMES = {
     "RecordedRequest": "._journal",
     "RunStatus": "._models",
     "RunUpdate": "._journal",
+    "ServerLimits": "._limits",
 }
 
 

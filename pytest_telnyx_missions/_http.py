@@ -9,6 +9,7 @@ cheroot's selector.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import queue
@@ -20,16 +21,16 @@ from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 from cheroot.workers import threadpool
 
+from ._limits import ServerLimits, too_large, too_many_connections
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["WORKER_THREAD_NAME", "KeepAliveServer"]
+__all__ = ["WORKER_THREAD_NAME", "KeepAliveServer", "ServerLimits"]
 
 WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 IDLE_WORKER_SECONDS = 30.0
 """A worker with nothing to do for this long ends (a burst of clients leaves no threads behind)."""
-IDLE_CONNECTION_SECONDS = 10
-"""A keep-alive connection with no request for this long is closed (cheroot's ``timeout``)."""
 
 _LOG = logging.getLogger("pytest_telnyx_missions.server")
 _NO_BODY_STATUSES = (b"1", b"204", b"304")
@@ -97,7 +98,15 @@ class _Connection(cheroot_server.HTTPConnection):
             super().__init__(server, sock, makefile)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        server.count_accepted()
+        self.admitted = False
+        self._counted = True
+        server.count_connection(+1)
+
+    def close(self) -> None:
+        super().close()
+        if self._counted:  # cheroot may close a connection twice; it is counted out once
+            self._counted = False
+            self.server.count_connection(-1)
 
 
 class _Collector:
@@ -122,6 +131,13 @@ class _Gateway(cheroot_wsgi.Gateway_10):
 
     def respond(self) -> None:
         request = self.req
+        body = self._whole_body(request.server.limits)
+        if body is None:
+            request.close_connection = True
+            request.ready = False  # nothing more to write: cheroot must not add an answer
+            return
+        self.env["wsgi.input"] = io.BytesIO(body)
+        self.env["CONTENT_LENGTH"] = str(len(body))
         try:
             chunks = request.server.wsgi_app(self.env, self.start_response)
         except ConnectionAbortedError:
@@ -151,6 +167,31 @@ class _Gateway(cheroot_wsgi.Gateway_10):
             request.conn.wfile = writer
         writer.write(b"".join(collector.parts))
 
+    def _whole_body(self, limits: ServerLimits) -> bytes | None:
+        """The request's whole body, read before anything is dispatched; None when the request
+        is not to be dispatched: too large (answered 413 unread) or incomplete (the client went
+        away or fell silent mid-body)."""
+        request, source = self.req, self.env["wsgi.input"]
+        try:
+            if request.chunked_read:
+                body: bytes = source.read(limits.max_body_bytes + 1)
+                if len(body) > limits.max_body_bytes:
+                    request.conn.wfile.write(too_large(None, limits))
+                    return None
+                return body
+            length = int(self.env.get("CONTENT_LENGTH") or 0)
+            if length > limits.max_body_bytes:
+                request.conn.wfile.write(too_large(length, limits))
+                return None
+            body = source.read(length) if length else b""
+        except (OSError, ValueError):  # reset, timed out, or a broken chunk: never dispatched
+            request.server.count_incomplete()
+            return None
+        if len(body) < length:
+            request.server.count_incomplete()
+            return None
+        return body
+
 
 class _CherootServer(cheroot_wsgi.Server):
     """cheroot's WSGI server with the elastic pool, counted connections and a quiet log."""
@@ -159,36 +200,68 @@ class _CherootServer(cheroot_wsgi.Server):
     # How often the selector wakes (to expire idle connections, and to notice stop()).
     expiration_interval = 0.05
 
-    def __init__(self, host: str, port: int, app: WSGIApplication) -> None:
-        super().__init__(
-            (host, port),
-            app,
-            timeout=IDLE_CONNECTION_SECONDS,
-            shutdown_timeout=2,
-            request_queue_size=128,
-        )
+    def __init__(self, host: str, port: int, app: WSGIApplication, limits: ServerLimits) -> None:
+        super().__init__((host, port), app, shutdown_timeout=2, request_queue_size=128)
+        self.limits = limits
+        # Seconds a connection may stay silent, between requests or inside one.
+        self.timeout = limits.idle_timeout
         self.gateway = _Gateway
         self.requests = _ElasticPool(self)
-        # Idle keep-alive connections kept open; past that, answers say "Connection: close".
-        self.keep_alive_conn_limit = 1000
-        self.accepted = 0
-        self._accepted_lock = threading.Lock()
+        # Idle keep-alive connections are bounded by max_connections, not by cheroot's own limit.
+        self.keep_alive_conn_limit = limits.max_connections
+        self.accepted = self.open_connections = self.incomplete = 0
+        self._counts_lock = threading.Lock()
 
-    def count_accepted(self) -> None:
-        with self._accepted_lock:
-            self.accepted += 1
+    def count_connection(self, change: int) -> None:
+        with self._counts_lock:
+            self.open_connections += change
+            if change > 0:
+                self.accepted += 1
+
+    def count_incomplete(self) -> None:
+        with self._counts_lock:
+            self.incomplete += 1
+
+    def process_conn(self, conn: _Connection) -> None:
+        if not conn.admitted:  # a new connection, on the selector's thread
+            with self._counts_lock:
+                over = self.open_connections > self.limits.max_connections
+            if over:
+                _refuse(conn, too_many_connections(self.limits))
+                return
+            conn.admitted = True
+        super().process_conn(conn)
 
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
-        # cheroot writes to stderr; a client that breaks off is no news, a bug in the fake is.
-        _LOG.log(level, "%s", msg, exc_info=traceback and level >= logging.ERROR)
+        # cheroot writes to stderr. A client that breaks off or sends garbage is no news (debug);
+        # an error inside the server is, with its traceback.
+        if level >= logging.ERROR:
+            _LOG.error("%s", msg, exc_info=traceback)
+        else:
+            _LOG.debug("%s", msg)
+
+
+def _refuse(conn: _Connection, answer: bytes) -> None:
+    """Answer and close a connection the server will not serve, without blocking."""
+    sock = conn.socket
+    try:
+        sock.setblocking(False)
+        sock.send(answer)
+        sock.recv(65536)  # whatever the client sent already: a close then is a FIN, not a reset
+    except OSError:
+        pass  # nothing to read, or the client is gone
+    conn.close()
 
 
 class KeepAliveServer:
     """Serves one WSGI app over HTTP/1.1 keep-alive on ``host:port`` from a background thread."""
 
-    def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
+    def __init__(
+        self, app: WSGIApplication, host: str, port: int, limits: ServerLimits | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        self.limits = ServerLimits() if limits is None else limits
         self._app = app
         self.server: _CherootServer | None = None
         self._thread: threading.Thread | None = None
@@ -196,7 +269,7 @@ class KeepAliveServer:
     def start(self) -> None:
         if self.server is not None:
             return
-        server = _CherootServer(self.host, self.port, self._app)
+        server = _CherootServer(self.host, self.port, self._app, self.limits)
         try:
             server.prepare()
         except OSError as exc:

@@ -15,7 +15,7 @@ from ._app import App
 from ._assertions import RunUpdateAssertions, fields_match
 from ._control import ControlApp
 from ._faults import FaultControls, FaultRegistry
-from ._http import WORKER_THREAD_NAME, KeepAliveServer
+from ._http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Event, Mission, MissionRun, PlanStep, RunStatusName
 from ._routes import OPERATIONS
@@ -52,10 +52,13 @@ class FakeMissions(RunUpdateAssertions, FaultControls, Transports):
         control_api: bool = False,
         strict_transitions: bool = False,
         allow_remote: bool = False,
+        limits: ServerLimits | None = None,
     ) -> None:
         """``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``);
         ``strict_transitions=True`` enforces the documented run transitions (README). The fake
-        accepts any key, so it listens on loopback only, unless ``allow_remote=True``."""
+        accepts any key, so it listens on loopback only, unless ``allow_remote=True``.
+        ``limits`` bounds what its server accepts (``ServerLimits``: body size, idle time,
+        open connections)."""
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"host {host!r} is not a loopback address: anyone who can reach the fake can "
@@ -82,7 +85,7 @@ class FakeMissions(RunUpdateAssertions, FaultControls, Transports):
         }
         control = ControlApp(self) if control_api else None
         self._dispatcher = Dispatcher(self._app, control)
-        self._server = KeepAliveServer(self._dispatcher, host, port)
+        self._server = KeepAliveServer(self._dispatcher, host, port, limits)
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
