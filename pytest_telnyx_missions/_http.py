@@ -138,6 +138,7 @@ class _Gateway(cheroot_wsgi.Gateway_10):
             return
         self.env["wsgi.input"] = io.BytesIO(body)
         self.env["CONTENT_LENGTH"] = str(len(body))
+        self.env["wsgi.input_terminated"] = True  # whole already: werkzeug reads it unwrapped
         try:
             chunks = request.server.wsgi_app(self.env, self.start_response)
         except ConnectionAbortedError:

@@ -142,6 +142,7 @@ def _environ(request: httpx.Request) -> dict[str, Any]:
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": url.scheme,
         "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,  # the whole body: werkzeug reads it unwrapped
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
