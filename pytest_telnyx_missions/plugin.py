@@ -117,8 +117,8 @@ def telnyx_missions(
             problems.append(f"{unhandled}\n{_SWITCH_OFF_HINT}")
         if unused := fake._unused_fault_problems():
             problems.append(unused)
-        if user_handlers := fake._user_handler_problems():
-            problems.append(user_handlers)
+        if options.check_unhandled and (user_handlers := fake._user_handler_problems()):
+            problems.append(f"{user_handlers}\n{_SWITCH_OFF_HINT}")
         if problems:
             pytest.fail("\n\n".join(problems), pytrace=False)
 

@@ -98,5 +98,22 @@ def test_an_unmatched_request_fails_the_test_at_teardown(pytester: pytest.Pytest
         [
             "*The fake's pytest-httpserver handlers (fake.httpserver) reported:",
             "*No handler found for request <Request 'http://127.0.0.1:*/v2/messages' [GET]>*",
+            "*",
+            "*If the test sends these on purpose, switch the check off*",
         ],
     )
+
+
+def test_the_marker_switches_the_check_off(pytester: pytest.Pytester) -> None:
+    result = run_inner(
+        pytester,
+        "import httpx\nimport pytest\n",
+        """
+        @pytest.mark.telnyx_missions(check_unhandled=False)
+        def test_calls(telnyx_missions):
+            telnyx_missions.httpserver.expect_request("/v2/calls").respond_with_json({})
+            assert httpx.get(telnyx_missions.base_url + "/messages").status_code == 404
+        """,
+    )
+
+    result.assert_outcomes(passed=1)
