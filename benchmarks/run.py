@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -372,9 +373,80 @@ def start_rows(settings: Settings) -> list[Row]:
             400_000.0,
         )
     ]
+    return rows
+
+
+SPEC = Path(__file__).resolve().parent.parent / "pytest_telnyx_missions" / "spec"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _prism_first_2xx(prism: str, port: int) -> tuple[subprocess.Popen[bytes], float]:
+    """Start Prism's mock of the shipped spec; it prints no URL we can wait for, so poll."""
+    command = [prism, "mock", str(SPEC / "missions.openapi.yaml"), "-h", "127.0.0.1"]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/ai/missions", headers={"Authorization": "Bearer k"}
+    )
+    deadline = started + 60
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if 200 <= response.status < 300:
+                    return process, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.02)
+    process.terminate()
+    raise SystemExit("Prism did not answer within 60 s")
+
+
+def prism_rows(fake: FakeMissions, settings: Settings, our_start_us: float) -> list[Row]:
+    """The fake against Prism (the OpenAPI mock), when ``prism`` is on PATH."""
     prism = shutil.which("prism")
     if prism is None:
-        print("prism is not on PATH: its row is skipped", file=sys.stderr)
+        print("prism is not on PATH: its rows are skipped", file=sys.stderr)
+        return []
+    starts = []
+    for _ in range(settings.starts):
+        process, seconds = _prism_first_2xx(prism, _free_port())
+        starts.append(seconds)
+        process.terminate()
+        process.wait(timeout=30)
+    rows = [
+        Row(
+            "standalone server: start to first 2xx",
+            our_start_us,
+            "Prism mock of the same spec",
+            statistics.median(starts) * 1e6,
+        )
+    ]
+    process, _ = _prism_first_2xx(prism, port := _free_port())
+    try:
+        run = fake.runs[0]
+        path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
+        auth = {"authorization": f"Bearer {fake.api_key}"}
+        with httpx.Client(headers=auth) as ours, httpx.Client(headers=auth) as theirs:
+            rows.append(
+                compare(
+                    "PATCH over a socket, httpx (keep-alive)",
+                    lambda: ours.patch(fake.base_url + path, json=BODY),
+                    "Prism mock of the same spec",
+                    lambda: theirs.patch(f"http://127.0.0.1:{port}{path}", json=BODY),
+                    settings,
+                    fake.reset,
+                )
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
     return rows
 
 
@@ -406,8 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     with FakeMissions() as fake:
         rows += socket_rows(fake, settings)
         rows += in_process_rows(fake, settings)
-    rows.append(journal_row(settings))
-    rows += start_rows(settings)
+        rows.append(journal_row(settings))
+        rows += start_rows(settings)
+        rows += prism_rows(fake, settings, rows[-1].fake_us)
     rows += pytest_rows(settings)
     print_table(rows)
     print(f"({threading.active_count()} threads alive; {time.perf_counter() - started:.0f} s)")
