@@ -1,18 +1,19 @@
 """The socket path: a keep-alive HTTP/1.1 server (cheroot) in front of the fake's WSGI apps.
 
 Why cheroot (README, "Performance"): the thread that handles a request owns its socket, so a
-fault rule can drop or garble the connection synchronously; a request in progress always has a
-thread of its own (the pool grows when none is idle), so a stalled client or a latency fault
-blocks nobody; and between requests an idle connection costs no thread, only a place in
-cheroot's selector.
+fault rule can drop or garble the connection synchronously, and every connection has a thread of
+its own (the pool grows when none is idle), so a stalled client or a latency fault blocks
+nobody. A thread stays with its connection between requests, up to the idle timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import logging
 import queue
+import select
 import socket
 import threading
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,19 @@ class _Connection(cheroot_server.HTTPConnection):
         self.admitted = False
         self._counted = True
         server.count_connection(+1)
+
+    def communicate(self) -> bool:
+        """Serve this connection's requests on this thread until it goes idle or closes.
+
+        cheroot hands a kept-alive connection back to its selector after each request, and a
+        worker takes it up again for the next: two thread hand-offs per request. Waiting here
+        for the next request (up to the idle timeout) serves it with none; ``stop()`` wakes the
+        wait. Returns False: the connection is done (cheroot closes it).
+        """
+        while super().communicate():  # type: ignore[no-untyped-call]
+            if not self.rfile.has_data() and not self.server.wait_for_next_request(self):
+                return False
+        return False
 
     def close(self) -> None:
         super().close()
@@ -212,12 +226,39 @@ class _CherootServer(cheroot_wsgi.Server):
         self.keep_alive_conn_limit = limits.max_connections
         self.accepted = self.open_connections = self.incomplete = 0
         self._counts_lock = threading.Lock()
+        self._parked: set[_Connection] = set()
+        self._stopping = False
 
     def count_connection(self, change: int) -> None:
         with self._counts_lock:
             self.open_connections += change
             if change > 0:
                 self.accepted += 1
+
+    def wait_for_next_request(self, conn: _Connection) -> bool:
+        """Whether ``conn`` has a next request (bytes to read, or the client closed) before the
+        idle timeout, with the server still serving."""
+        with self._counts_lock:
+            if self._stopping:
+                return False
+            self._parked.add(conn)
+        try:
+            readable, _, _ = select.select([conn.socket], [], [], self.limits.idle_timeout)
+        except (OSError, ValueError):  # closed under us: stop() shut it
+            return False
+        finally:
+            with self._counts_lock:
+                self._parked.discard(conn)
+        return bool(readable) and not self._stopping
+
+    def stop(self) -> None:
+        with self._counts_lock:
+            self._stopping = True  # under the lock: no worker parks after this
+            parked = list(self._parked)
+        for conn in parked:  # wake the workers waiting for a next request: it will not come
+            with contextlib.suppress(OSError):
+                conn.socket.shutdown(socket.SHUT_RD)
+        super().stop()
 
     def count_incomplete(self) -> None:
         with self._counts_lock:
