@@ -111,9 +111,9 @@ class App:
     def _of_this_test(self, request: Request) -> Request | Response:
         """The request without its test prefix, or the refusal of an earlier test's request."""
         path = request.environ.get("PATH_INFO", "")
-        if not path.startswith(_TEST_PREFIX):
+        if not path.startswith(TEST_PREFIX):
             return request
-        token, _, rest = path[len(_TEST_PREFIX) :].partition("/")
+        token, _, rest = path[len(TEST_PREFIX) :].partition("/")
         with self.lock:
             current, earlier = self._test.token, self._test.earlier.get(token)
             if token == current:
@@ -292,7 +292,7 @@ def _unprefixed(path: str) -> str:
     return path[3:] if path == "/v2" or path.startswith("/v2/") else path
 
 
-_TEST_PREFIX = "/_t/"
+TEST_PREFIX = "/_t/"
 _EARLIER_TESTS_KEPT = 10_000  # names of earlier tests remembered (a few hundred kB at most)
 
 
@@ -307,7 +307,7 @@ class _TestTokens:
 
     @property
     def prefix(self) -> str:
-        return f"{_TEST_PREFIX}{self.token}" if self.token else ""
+        return f"{TEST_PREFIX}{self.token}" if self.token else ""
 
     def begin(self, name: str) -> str:
         if self.token is not None:

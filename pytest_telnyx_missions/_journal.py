@@ -114,6 +114,8 @@ class Journal:
         self._lock = lock
         self.limit = limit
         self._entries: deque[RecordedRequest] = deque(maxlen=limit)
+        # Run updates by run id, so run_updates(run_id) never scans the whole journal.
+        self._updates_by_run: dict[str, deque[RecordedRequest]] = {}
         self._recorded = threading.Condition(lock)
         self._total = 0
         """Entries recorded since the fake was made, never reset: tells a waiter something came."""
@@ -124,13 +126,27 @@ class Journal:
         with self._recorded:
             if self.limit is not None and len(self._entries) == self.limit:
                 self.dropped += 1
+                self._forget(self._entries[0])
             self._entries.append(entry)
+            if entry.operation == UPDATE_RUN:
+                run_id = entry.path_params.get("run_id", "")
+                self._updates_by_run.setdefault(run_id, deque()).append(entry)
             self._total += 1
             self._recorded.notify_all()
+
+    def _forget(self, oldest: RecordedRequest) -> None:
+        """Drop the oldest entry from the index too (it is the oldest of its run)."""
+        if oldest.operation == UPDATE_RUN:
+            run_id = oldest.path_params.get("run_id", "")
+            updates = self._updates_by_run[run_id]
+            updates.popleft()
+            if not updates:
+                del self._updates_by_run[run_id]
 
     def clear(self) -> None:
         with self._recorded:
             self._entries = deque(maxlen=self.limit)
+            self._updates_by_run = {}
             self.dropped = 0
             self._total += 1  # a waiter looks again: what it saw is gone
             self._recorded.notify_all()
@@ -152,10 +168,9 @@ class Journal:
             return self._recorded.wait_for(lambda: self._total != marker, timeout)
 
     def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
-        wanted = None if run_id is None else canonical_id(str(run_id))
-        return [
-            RunUpdate.from_request(entry)
-            for entry in self.entries
-            if entry.operation == UPDATE_RUN
-            and (wanted is None or entry.path_params.get("run_id") == wanted)
-        ]
+        with self._lock:
+            if run_id is None:
+                chosen = [entry for entry in self._entries if entry.operation == UPDATE_RUN]
+            else:
+                chosen = list(self._updates_by_run.get(canonical_id(str(run_id)), ()))
+        return [RunUpdate.from_request(entry) for entry in chosen]

@@ -1,10 +1,9 @@
-"""The fake: store + journal + app, served over HTTP by a pytest-httpserver server."""
+"""The fake: store + journal + app, served over HTTP/1.1 keep-alive (``_http``) or in-process."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
-import queue
 import socket
 import threading
 import warnings
@@ -15,10 +14,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-from pytest_httpserver.httpserver import HTTPServerBase
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
-from werkzeug.wrappers import Request, Response
 
 from ._app import App
 from ._arrange import Arranging
@@ -32,26 +27,31 @@ from ._config import (
     parse_clock,
     read_state_file,
 )
-from ._control import ControlApp, is_control_path, remote_access_warning
+from ._control import ControlApp, remote_access_warning
 from ._faults import FaultControls, FaultRegistry
+from ._http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits
 from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
 from ._models import Event, Mission, MissionRun, PlanStep
 from ._routes import OPERATIONS
 from ._seeding import Seeder
+from ._serving import Dispatcher
 from ._state import Snapshot, Store
 from ._state_doc import dump as dump_state_doc
 from ._state_doc import load as load_state_doc
+from ._transports import Transports
 from ._verify import Verification
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
     from typing_extensions import Unpack
 
-WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
+__all__ = ["WORKER_THREAD_NAME", "FakeMissions", "is_loopback"]
+
 DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
 
 
-class FakeMissions(Arranging, RunUpdateAssertions, CallAssertions, Verification, FaultControls):
+class FakeMissions(
+    Arranging, RunUpdateAssertions, CallAssertions, Verification, FaultControls, Transports
+):
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -75,11 +75,14 @@ class FakeMissions(Arranging, RunUpdateAssertions, CallAssertions, Verification,
         control_api: bool = False,
         allow_remote: bool = False,
         journal_limit: int | None = None,
+        limits: ServerLimits | None = None,
     ) -> None:
         """The options up to ``state`` are what :meth:`reset` restores (README, ``FakeMissions``).
         ``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``).
         The fake accepts any key, so it listens on loopback only, unless ``allow_remote=True``.
-        ``journal_limit`` keeps only the latest entries of the journal (``dropped_requests``)."""
+        ``journal_limit`` keeps only the latest entries of the journal (``dropped_requests``).
+        ``limits`` bounds what its server accepts (``ServerLimits``: body size, idle time,
+        open connections)."""
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"host {host!r} is not a loopback address: anyone who can reach the fake can "
@@ -113,7 +116,8 @@ class FakeMissions(Arranging, RunUpdateAssertions, CallAssertions, Verification,
             state=state,
         )
         control = ControlApp(self) if control_api else None
-        self._server = _HTTPServer(self._app, host, port, control=control)
+        self._dispatcher = Dispatcher(self._app, control)
+        self._server = KeepAliveServer(self._dispatcher, host, port, limits)
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -150,6 +154,7 @@ class FakeMissions(Arranging, RunUpdateAssertions, CallAssertions, Verification,
             self._restore(snapshot, config)
             self._journal.clear()
             self._faults.clear()
+            self._dispatcher.reset()
 
     def configure(self, **options: Unpack[ResetOptions]) -> None:
         """Make ``options`` what the fake is made with (one left out: its default), then
@@ -352,91 +357,3 @@ def is_loopback(host: str) -> bool:
 def _has_bearer_token(authorization: str | None) -> bool:
     scheme, _, token = (authorization or "").partition(" ")
     return scheme.lower() == "bearer" and bool(token.strip())
-
-
-class _QuietRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler without the access log line per request."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class _PooledWSGIServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server, reusing idle threads instead of starting one per request.
-
-    Werkzeug closes every connection, so a thread per connection is a thread per request; a
-    thread that waits for the next request saves its start (about a tenth of a request). A new
-    thread still starts whenever none is idle, so a stalled client never holds up the others.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Before the base class binds: when it cannot, it calls server_close() on the way out.
-        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
-        self._pool_lock = threading.Lock()
-        self._idle = 0
-        self._workers = 0
-        super().__init__(*args, **kwargs)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._pool_lock:
-            start = self._idle == 0
-            if start:
-                self._workers += 1
-            else:
-                self._idle -= 1
-        self._jobs.put((request, client_address))
-        if start:
-            threading.Thread(target=self._work, name=WORKER_THREAD_NAME, daemon=True).start()
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            self.process_request_thread(*job)  # handles, then closes the connection
-            with self._pool_lock:
-                self._idle += 1
-
-    def server_close(self) -> None:
-        super().server_close()
-        with self._pool_lock:
-            for _ in range(self._workers):
-                self._jobs.put(None)  # idle workers end; busy ones after their request
-            self._workers = self._idle = 0
-
-
-class _HTTPServer(HTTPServerBase):
-    """pytest-httpserver's server lifecycle, dispatching every request to the fake's app.
-
-    With a ``control`` app, paths under ``/_fake/`` go to it instead, never through the fake's app.
-    """
-
-    def __init__(
-        self, app: App, host: str, port: int, *, control: WSGIApplication | None = None
-    ) -> None:
-        super().__init__(host, port, threaded=True)
-        self._app = app
-        self._control = control
-
-    def start(self) -> None:
-        if self.is_running():
-            return
-        try:
-            self.server = _PooledWSGIServer(
-                self.host, self.port, self._wsgi, handler=_QuietRequestHandler
-            )
-        except SystemExit as exc:  # werkzeug exits when it cannot bind; a library must not
-            raise OSError(f"cannot listen on {self.host}:{self.port}") from exc
-        self.port = self.server.port
-        self.server_thread = threading.Thread(target=self.thread_target, daemon=True)
-        self.server_thread.start()
-
-    def thread_target(self) -> None:
-        # A short poll keeps stop() (end of session) quick; werkzeug's default waits 0.5 s.
-        assert self.server is not None
-        self.server.serve_forever(poll_interval=0.05)
-
-    def _wsgi(self, environ: Any, start_response: Any) -> Any:
-        if self._control is not None and is_control_path(environ.get("PATH_INFO", "")):
-            return self._control(environ, start_response)
-        return self._app(environ, start_response)
-
-    def dispatch(self, request: Request) -> Response:
-        return self._app.handle(request)

@@ -35,6 +35,8 @@ class Verification:
 
         def _unused_fault_problems(self) -> str: ...
 
+        def _user_handler_problems(self) -> str: ...
+
     @property
     def dropped_requests(self) -> int:
         """How many of the oldest entries the journal dropped to keep within ``journal_limit``."""
@@ -109,6 +111,8 @@ class Verification:
         """What :meth:`check` raises, or ``""`` when all is well."""
         sections = []
         if unhandled and (found := self._unhandled_problems()):
+            sections.append(f"{found}\n{SWITCH_OFF_HINT}")
+        if unhandled and (found := self._user_handler_problems()):
             sections.append(f"{found}\n{SWITCH_OFF_HINT}")
         if unused := self._unused_fault_problems():
             sections.append(unused)

@@ -7,14 +7,21 @@ import threading
 from collections.abc import Generator, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._config import DEFAULTS, OPTION_NAMES
-from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal
-from ._server import FakeMissions
-from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test
+# Before anything imports the helpers, so that pytest rewrites their asserts. pytest imports this
+# module through the package, whose __init__ imports nothing (see there).
+pytest.register_assert_rewrite("pytest_telnyx_missions._assertions")
+
+from ._config import DEFAULTS, OPTION_NAMES  # noqa: E402
+from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
+from ._server import FakeMissions  # noqa: E402
+from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test  # noqa: E402
+
+if TYPE_CHECKING:
+    import telnyx
 
 MARKER = "telnyx_missions"
 _DID_NOT_PASS = pytest.StashKey[bool]()
@@ -208,6 +215,41 @@ def telnyx_missions(
             problems.append(str(found))
         if problems:
             pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def _telnyx_sdk() -> Any:
+    return pytest.importorskip(
+        "telnyx",
+        reason="telnyx_client needs the official SDK: pip install telnyx",
+    )
+
+
+@pytest.fixture
+def telnyx_client(telnyx_missions: FakeMissions) -> Iterator[telnyx.Telnyx]:
+    """An official SDK client (``telnyx.Telnyx``) wired to the fake in-process: no socket."""
+    sdk = _telnyx_sdk()
+    import httpx
+
+    http_client = httpx.Client(transport=telnyx_missions.httpx_transport())
+    client = sdk.Telnyx(
+        api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def async_telnyx_client(telnyx_missions: FakeMissions) -> telnyx.AsyncTelnyx:
+    """``telnyx.AsyncTelnyx`` wired to the fake in-process. Nothing to close: the in-process
+    transport holds no connection, so the client may be used in any event loop."""
+    sdk = _telnyx_sdk()
+    import httpx
+
+    http_client = httpx.AsyncClient(transport=telnyx_missions.async_httpx_transport())
+    client: telnyx.AsyncTelnyx = sdk.AsyncTelnyx(
+        api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
+    )
+    return client
 
 
 @pytest.fixture

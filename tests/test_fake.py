@@ -19,10 +19,12 @@ def fake() -> Iterator[FakeMissions]:
         yield started
 
 
-@pytest.fixture
-def client(fake: FakeMissions) -> Iterator[httpx.Client]:
+@pytest.fixture(params=["socket", "in-process"])
+def client(fake: FakeMissions, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """A client of the fake over its socket, or through its in-process transport."""
     headers = {"authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.base_url, headers=headers) as http:
+    transport = fake.httpx_transport() if request.param == "in-process" else None
+    with httpx.Client(base_url=fake.base_url, headers=headers, transport=transport) as http:
         yield http
 
 
@@ -282,8 +284,9 @@ def test_stop_closes_the_listening_socket() -> None:
     fake = FakeMissions().start()
     server = fake._server.server
     assert server is not None
+    listening = server.socket
     fake.stop()
-    assert server.socket.fileno() == -1  # closed now, not whenever the server is collected
+    assert listening.fileno() == -1  # closed now, not whenever the server is collected
 
 
 def test_refuses_to_listen_beyond_loopback_unless_asked() -> None:

@@ -46,9 +46,22 @@ def _requests(method: str, url: str, **kwargs: Any) -> tuple[int, dict[str, str]
     )
 
 
-@pytest.fixture(params=[_httpx, _requests], ids=["httpx", "requests"])
+def _in_process(fake: FakeMissions) -> Send:
+    """httpx through the fake's in-process transport: no socket, the same answers."""
+
+    def send(method: str, url: str, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+        with httpx.Client(transport=fake.httpx_transport()) as client:
+            response = client.request(method, url, **kwargs)
+        return response.status_code, dict(response.headers), response.content
+
+    return send
+
+
+@pytest.fixture(params=["httpx", "requests", "in-process"])
 def send(request: pytest.FixtureRequest) -> Send:
-    sender: Send = request.param
+    if request.param == "in-process":
+        return _in_process(request.getfixturevalue("telnyx_missions"))
+    sender: Send = {"httpx": _httpx, "requests": _requests}[request.param]
     return sender
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import httpx
 import pytest
 import telnyx
 
@@ -17,12 +18,16 @@ class Update(Protocol):
     def __call__(self, status: str = "succeeded", **client_options: Any) -> None: ...
 
 
-@pytest.fixture
-def update(telnyx_missions: FakeMissions) -> Update:
-    """The code under test: one update of the first run, by a client configured from the env."""
+@pytest.fixture(params=["socket", "in-process"])
+def update(telnyx_missions: FakeMissions, request: pytest.FixtureRequest) -> Update:
+    """The code under test: one update of the first run, by a client configured from the env,
+    over the fake's socket or through its in-process transport."""
     run = telnyx_missions.runs[0]
 
     def send(status: str = "succeeded", **client_options: Any) -> None:
+        if request.param == "in-process":
+            transport = telnyx_missions.httpx_transport()
+            client_options["http_client"] = httpx.Client(transport=transport)
         client = telnyx.Telnyx(**client_options)
         client.ai.missions.runs.update(
             run.run_id,

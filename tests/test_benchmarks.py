@@ -1,0 +1,34 @@
+"""The benchmark script runs (a smoke run: tiny counts, numbers not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+
+
+def test_the_benchmark_script_runs_and_prints_its_table() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:2] == ["what", "fake"]
+    for row in (
+        "PATCH over a socket, httpx (keep-alive)",
+        "floor: a trivial WSGI app on the fake's server, httpx",
+        "runs.update over a socket, official SDK",
+        "PATCH in-process, httpx",
+        "run_updates(run_id) after 1,000 requests",
+        "standalone server: start to first 2xx",
+        "the telnyx_missions fixture, per test",
+        "one PATCH per test, whole run",
+    ):
+        assert any(row in line for line in lines), f"no row {row!r} in:\n{done.stdout}"
