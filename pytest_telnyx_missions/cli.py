@@ -17,6 +17,7 @@ from types import FrameType
 
 from ._config import DEFAULTS, parse_clock
 from ._control import remote_access_warning
+from ._limits import ServerLimits
 from ._server import FakeMissions, is_loopback
 
 PROG = "telnyx-missions-fake"
@@ -62,16 +63,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 control_api=True,
                 allow_remote=args.allow_remote,
                 journal_limit=args.journal_limit or None,
+                limits=ServerLimits(
+                    max_body_bytes=args.max_body_bytes,
+                    idle_timeout=args.idle_timeout,
+                    max_connections=args.max_connections,
+                ),
             )
-    except (OSError, ValueError) as error:  # a state file that is missing or invalid
+    except (OSError, ValueError) as error:  # a state file, or a limit, that is invalid
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        return _fail(f"--state {args.state}: {error}")
+        return _fail(f"--state {args.state}: {error}" if args.state else str(error))
     try:
         try:
             fake.start()
-        except OSError:  # taken since the probe: werkzeug explained it on stderr
-            return _fail(f"cannot listen on {args.host}:{args.port} (see above).")
+        except OSError as error:  # taken since the probe
+            return _fail(f"cannot listen on {args.host}:{args.port}: {error}")
         if args.allow_remote:
             warning = remote_access_warning("--allow-remote", fake.url, control_api=True)
             print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
@@ -137,6 +143,28 @@ def _parser() -> argparse.ArgumentParser:
         type=_journal_limit,
         default=DEFAULT_JOURNAL_LIMIT,
         help="keep only the latest N requests in the journal, 0 for all (default %(default)s)",
+    )
+    defaults = ServerLimits()
+    add(
+        "--max-body-bytes",
+        type=int,
+        default=defaults.max_body_bytes,
+        metavar="N",
+        help="a larger request body is answered 413 unread (default %(default)s)",
+    )
+    add(
+        "--idle-timeout",
+        type=float,
+        default=defaults.idle_timeout,
+        metavar="SECONDS",
+        help="close a connection silent this long (default %(default)s)",
+    )
+    add(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        metavar="N",
+        help="connections open at once; one more is answered 503 (default %(default)s)",
     )
     add(
         "--allow-remote",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ import pytest
 pytest.register_assert_rewrite("pytest_telnyx_missions._assertions")
 
 from ._config import DEFAULTS, OPTION_NAMES  # noqa: E402
+from ._limits import ServerLimits  # noqa: E402
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
 from ._server import FakeMissions  # noqa: E402
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test  # noqa: E402
@@ -59,6 +60,8 @@ _INI_OPTIONS: dict[str, tuple[str, str]] = {
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    for name, (help_text, _) in _LIMIT_OPTIONS.items():
+        parser.addini(f"telnyx_missions_{name}", help_text, type="string", default="")
     for name, (ini, help_text) in _INI_OPTIONS.items():
         if name == "auto_create":
             parser.addini(ini, help_text, type="bool", default=False)
@@ -111,6 +114,31 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
+_LIMIT_OPTIONS: dict[str, tuple[str, Callable[[str], float]]] = {
+    "max_body_bytes": ("Request bodies larger than this get 413 (default 10 MiB).", int),
+    "idle_timeout": ("Seconds before an idle connection is closed (default 10).", float),
+    "max_connections": ("Connections open at once; one more gets 503 (default 512).", int),
+}
+"""The session server's ``ServerLimits``, as ini options ``telnyx_missions_<name>``."""
+
+
+def _server_limits(config: pytest.Config) -> ServerLimits:
+    given: dict[str, Any] = {}
+    for name, (_, parse) in _LIMIT_OPTIONS.items():
+        text = str(config.getini(f"telnyx_missions_{name}")).strip()
+        if text:
+            try:
+                given[name] = parse(text)
+            except ValueError:
+                raise pytest.UsageError(
+                    f"ini option telnyx_missions_{name} = {text!r} is not a number"
+                ) from None
+    try:
+        return ServerLimits(**given)
+    except ValueError as error:
+        raise pytest.UsageError(f"ini option telnyx_missions_{error}") from None
+
+
 def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
     """Start the session's fake once, and point the SDK's environment at it for the session.
 
@@ -122,7 +150,7 @@ def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
     """
     fake = config.stash.get(_SESSION_FAKE, None)
     if fake is None:
-        fake = FakeMissions().start()
+        fake = FakeMissions(limits=_server_limits(config)).start()
         config.stash[_SESSION_FAKE] = fake
         config.stash[_ENV_BEFORE] = {name: os.environ.get(name) for name in SDK_ENVIRONMENT}
         os.environ["TELNYX_BASE_URL"] = fake.base_url

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 
@@ -189,3 +191,54 @@ def test_connections_beyond_the_cap_get_503_until_one_closes(capped: FakeMission
 def test_meaningless_limits_are_refused(options: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ServerLimits(**options)  # type: ignore[arg-type]
+
+
+def test_the_session_servers_limits_come_from_the_ini_file(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        telnyx_missions_max_body_bytes = 16
+        telnyx_missions_max_connections = 8
+        """
+    )
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_small_bodies_only(telnyx_missions):
+            run = telnyx_missions.runs[0]
+            url = f"{telnyx_missions.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}"
+            auth = {"authorization": "Bearer k"}
+            assert httpx.patch(url, json={"status": "paused"}, headers=auth).status_code == 413
+            assert httpx.patch(url, json={}, headers=auth).status_code == 200
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_meaningless_ini_limit_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ntelnyx_missions_idle_timeout = soon\n")
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*telnyx_missions_idle_timeout = 'soon' is not a number*"])
+
+
+def test_the_standalone_servers_limits_come_from_its_flags() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_telnyx_missions", "--port", "0", "--max-body-bytes", "16"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        base_url = line.split("TELNYX_BASE_URL=")[1].split()[0]
+        answer = httpx.post(f"{base_url}/ai/missions", json={"name": "a long enough name"})
+        assert answer.status_code == 413
+        assert answer.json()["errors"][0]["detail"].endswith("(ServerLimits.max_body_bytes).")
+    finally:
+        process.terminate()
+        process.communicate(timeout=60)
