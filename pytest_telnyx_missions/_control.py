@@ -19,10 +19,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
 
+from ._calls import OperationName, RecordedCall
 from ._config import DEFAULTS, ResetOptions, StateSource
 from ._faults import Fault, FaultRule, Operations
 from ._journal import RecordedRequest, RunUpdate
 from ._models import MissionRun
+from ._verify import DEFAULT_WAIT_TIMEOUT
 from ._wire import Outcome, to_response
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 CONTROL_PREFIX = "/_fake/"
+_MAX_WAIT = 300.0
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -93,6 +96,9 @@ class ControlledFake(Protocol):
         run_id: str | None = ...,
     ) -> FaultRule: ...
     def clear_faults(self) -> None: ...
+    def wait_for(
+        self, predicate_or_operation: OperationName, *, timeout: float = ..., **fields: Any
+    ) -> RecordedCall: ...
 
 
 class ControlApp:
@@ -114,6 +120,7 @@ class ControlApp:
             },
             "/_fake/faults/{number}": {"DELETE": self._remove_fault},
             "/_fake/check": {"GET": self._check},
+            "/_fake/wait": {"GET": self._wait},
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -211,6 +218,38 @@ class ControlApp:
         except AssertionError as problems:
             return Outcome(200, {"ok": False, "problems": str(problems)})
         return Outcome(200, {"ok": True, "problems": ""})
+
+    def _wait(self, request: Request) -> Outcome:
+        """``wait_for`` over HTTP, for a worker in another process: ``?operation=update_run
+        &timeout=5`` plus fields the call must have sent or have in its path (``run_id=...``)."""
+        query = {key: values[-1] for key, values in request.args.lists()}
+        operation = query.pop("operation", None)
+        if not operation:
+            raise _BadRequest("GET /_fake/wait needs ?operation=<operation name>")
+        try:
+            timeout = float(query.pop("timeout", DEFAULT_WAIT_TIMEOUT))
+        except ValueError as error:
+            raise _BadRequest("timeout must be a number of seconds") from error
+        if not 0 <= timeout <= _MAX_WAIT:
+            raise _BadRequest(f"timeout must be 0-{_MAX_WAIT:g} seconds, got {timeout:g}")
+        try:
+            call = self._fake.wait_for(operation, timeout=timeout, **query)  # type: ignore[arg-type]
+        except ValueError as error:  # an operation name that does not exist
+            raise _BadRequest(str(error)) from error
+        except AssertionError as missed:
+            return Outcome(408, {"error": str(missed)})
+        return Outcome(
+            200,
+            {
+                "data": {
+                    "operation": call.operation,
+                    "path_params": dict(call.path_params),
+                    "fields": call.fields,
+                    "status_code": call.status_code,
+                    "applied": call.applied,
+                }
+            },
+        )
 
     def _runs(self, request: Request) -> Outcome:
         return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})

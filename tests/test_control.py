@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -294,3 +295,40 @@ def test_allow_remote_warns_what_anyone_reaching_the_port_can_do() -> None:
         "the fake and add fault rules."
     )
     assert warning.filename == __file__  # points at the caller's line
+
+
+def test_wait_answers_the_first_matching_call_when_it_comes(fake: FakeMissions) -> None:
+    run = fake.runs[0]
+    waiting: list[httpx.Response] = []
+    waiter = threading.Thread(
+        target=lambda: waiting.append(
+            control(
+                fake,
+                "GET",
+                "wait",
+                params={"operation": "update_run", "run_id": run.run_id, "status": "paused"},
+                timeout=60,
+            )
+        )
+    )
+    waiter.start()
+    with httpx.Client(base_url=fake.base_url, headers={"authorization": "Bearer k"}) as client:
+        path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
+        client.patch(path, json={"status": "running"})  # not the one waited for
+        client.patch(path, json={"status": "paused"})
+    waiter.join(timeout=60)
+    [answer] = waiting
+    assert answer.status_code == 200
+    assert answer.json()["data"]["fields"] == {"status": "paused"}
+    assert answer.json()["data"]["path_params"]["run_id"] == run.run_id
+
+
+def test_wait_times_out_with_the_diff_message(fake: FakeMissions) -> None:
+    answer = control(fake, "GET", "wait", params={"operation": "cancel_run", "timeout": "0"})
+    assert answer.status_code == 408
+    assert "cancel_run" in answer.json()["error"]
+    bad = control(fake, "GET", "wait", params={"operation": "cancel_runs"})
+    assert bad.status_code == 400
+    assert (
+        control(fake, "GET", "wait", params={"operation": "x", "timeout": "1e9"}).status_code == 400
+    )
