@@ -66,6 +66,11 @@ class App:
     ) -> None:
         # Fixed segments before parameters, so /ai/missions/runs never reads as a mission id.
         self._operations = sorted(operations, key=lambda op: op.path.count("{"))
+        # A parameter matches one whole segment, so a path can only match the operations with as
+        # many segments: routing tries those alone, in the same order.
+        self._by_segments: dict[int, list[Operation]] = {}
+        for operation in self._operations:
+            self._by_segments.setdefault(operation.path.count("/"), []).append(operation)
         self._store = store
         self._journal = journal
         self._authorize = authorize
@@ -90,14 +95,23 @@ class App:
             return list(self._test.late)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.handle(Request(environ))(environ, start_response)
+        return self.answer(environ)(environ, start_response)
+
+    def answer(self, environ: WSGIEnvironment) -> Response:
+        """Answer the request of ``environ`` (left unchanged). Never raises."""
+        unprefixed = self._of_this_test(environ)
+        if isinstance(unprefixed, Response):
+            return unprefixed
+        return self._handle(Request(unprefixed))
 
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: an error inside the fake becomes a recorded 500."""
-        unprefixed = self._of_this_test(request)
+        unprefixed = self._of_this_test(request.environ)
         if isinstance(unprefixed, Response):
             return unprefixed
-        request = unprefixed
+        return self._handle(request if unprefixed is request.environ else Request(unprefixed))
+
+    def _handle(self, request: Request) -> Response:
         exchange = _Exchange()
         raw = request.get_data(cache=True)
         if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
@@ -108,21 +122,20 @@ class App:
             exchange.fault.wait()  # latency, after recording and never under the lock
         return response
 
-    def _of_this_test(self, request: Request) -> Request | Response:
-        """The request without its test prefix, or the refusal of an earlier test's request."""
-        path = request.environ.get("PATH_INFO", "")
+    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Response:
+        """The request's environ without its test prefix (a copy; ``environ`` itself when it has
+        none), or the refusal of an earlier test's request."""
+        path: str = environ.get("PATH_INFO", "")
         if not path.startswith(TEST_PREFIX):
-            return request
+            return environ
         token, _, rest = path[len(TEST_PREFIX) :].partition("/")
         with self.lock:
             current, earlier = self._test.token, self._test.earlier.get(token)
             if token == current:
-                environ = dict(request.environ)
-                environ["PATH_INFO"] = f"/{rest}"
-                return Request(environ)
+                return {**environ, "PATH_INFO": f"/{rest}"}
             if earlier is None:
-                return request  # not a token this fake gave: an unknown route, reported as such
-            where = f"{request.method} /{rest}"
+                return environ  # not a token this fake gave: an unknown route, reported as such
+            where = f"{Request(environ).method} /{rest}"
             self._test.late.append(
                 f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
                 "nothing changed)"
@@ -222,7 +235,7 @@ class App:
                 operation=exchange.operation.name if exchange.operation else None,
                 path_params=exchange.params,
                 query=query_lists(request),
-                headers={key.lower(): value for key, value in request.headers.items()},
+                headers=_header_dict(request.environ),
                 body=request.get_data(cache=True),
                 # A request refused before its body was read (401, 404...) still shows what came.
                 json=exchange.sent if exchange.sent is not None else _sent_json(request),
@@ -245,7 +258,7 @@ class App:
         """The operation and raw path params, or the answer Starlette's router would give."""
         method, path = request.method, _unprefixed(request.path)
         allowed: list[str] = []
-        for operation in self._operations:
+        for operation in self._by_segments.get(path.count("/"), ()):
             match = operation.pattern.match(path)
             if match is None:
                 continue
@@ -286,6 +299,23 @@ def _on_a_fresh_stack(answer: Callable[[], Response]) -> Response:
     worker.start()
     worker.join()
     return answered[0]
+
+
+def _header_dict(environ: WSGIEnvironment) -> dict[str, str]:
+    """The request's headers with lower-case names, as ``request.headers`` lists them (werkzeug's
+    ``EnvironHeaders``), read straight from ``environ``: the journal keeps them."""
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in _BODY_HEADER_KEYS:
+                headers[key[5:].replace("_", "-").title().lower()] = value
+        elif key in _BODY_KEYS and value:
+            headers[key.replace("_", "-").lower()] = value
+    return headers
+
+
+_BODY_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_BODY_HEADER_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
 
 
 def _unprefixed(path: str) -> str:

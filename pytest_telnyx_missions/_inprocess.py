@@ -19,7 +19,6 @@ import anyio
 import anyio.to_thread
 import h11
 import httpx
-from werkzeug.wrappers import Request
 
 from ._wire import WireAnswer
 
@@ -55,7 +54,7 @@ class _InProcess:
         if app is not self._dispatcher.api:
             status, headers, body = wsgi_call(app, environ)
             return int(status[:3]), headers, body
-        response = self._dispatcher.api.handle(Request(environ))
+        response = self._dispatcher.api.answer(environ)
         if isinstance(response, WireAnswer):
             return _parse_wire(response.raw, request)
         body = b"" if request.method == "HEAD" else response.get_data()
