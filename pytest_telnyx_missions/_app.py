@@ -67,10 +67,14 @@ class App:
         # Fixed segments before parameters, so /ai/missions/runs never reads as a mission id.
         self._operations = sorted(operations, key=lambda op: op.path.count("{"))
         # A parameter matches one whole segment, so a path can only match the operations with as
-        # many segments: routing tries those alone, in the same order.
+        # many segments: routing tries those of the request's method first, in the same order,
+        # and the others only to tell a 405 from a 404.
         self._by_segments: dict[int, list[Operation]] = {}
+        self._by_method: dict[tuple[int, str], list[Operation]] = {}
         for operation in self._operations:
-            self._by_segments.setdefault(operation.path.count("/"), []).append(operation)
+            segments = operation.path.count("/")
+            self._by_segments.setdefault(segments, []).append(operation)
+            self._by_method.setdefault((segments, operation.method), []).append(operation)
         self._store = store
         self._journal = journal
         self._authorize = authorize
@@ -172,7 +176,7 @@ class App:
     def _prepare(self, request: Request, exchange: _Exchange) -> tuple[Operation, Call]:
         operation, params = self._route(request)
         exchange.operation, exchange.params = operation, params
-        if not self._authorize(request.headers.get("authorization")):
+        if not self._authorize(request.environ.get("HTTP_AUTHORIZATION")):
             raise telnyx_error(401)
         errors: list[dict[str, Any]] = []
         for name in [name for name in params if name in operation.uuid_params]:  # path order
@@ -257,16 +261,14 @@ class App:
     def _route(self, request: Request) -> tuple[Operation, dict[str, str]]:
         """The operation and raw path params, or the answer Starlette's router would give."""
         method, path = request.method, _unprefixed(request.path)
-        allowed: list[str] = []
-        for operation in self._by_segments.get(path.count("/"), ()):
+        segments = path.count("/")
+        for operation in self._by_method.get((segments, method), ()):
             match = operation.pattern.match(path)
-            if match is None:
-                continue
-            if operation.method == method:
+            if match is not None:
                 return operation, match.groupdict()
-            allowed.append(operation.method)
-        if allowed:  # Starlette answers with the first route that matched the path
-            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": allowed[0]})
+        for operation in self._by_segments.get(segments, ()):
+            if operation.pattern.match(path):  # Starlette answers with the first route matched
+                raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": operation.method})
         toggled = path.rstrip("/") if path.endswith("/") else f"{path}/"
         if path != "/" and any(op.pattern.match(toggled) for op in self._operations):
             # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
@@ -379,7 +381,7 @@ def _parse_body(request: Request) -> Any:
     if not raw:
         return None
     try:
-        if _is_json(request.headers.get("content-type")):
+        if _is_json(request.environ.get("CONTENT_TYPE")):
             parsed = json.loads(raw)
             # Cheap test first: only a body with that many brackets can nest that deep.
             if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and (
@@ -417,7 +419,7 @@ def _lenient_json(request: Request) -> Any:
 
 def _sent_json(request: Request) -> Any:
     """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
-    if not _is_json(request.headers.get("content-type")):
+    if not _is_json(request.environ.get("CONTENT_TYPE")):
         return None
     return _lenient_json(request)
 
