@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.message
 import json
+import re
 import secrets
 import threading
 import time
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from ._fault_answers import Firing
     from ._faults import FaultRegistry
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SHALLOW_ENOUGH = 200  # brackets; far from any stack's limit (1000 frames by default)
 MAX_JSON_DEPTH = 967
 """The deepest JSON body FastAPI 0.128 parses on CPython 3.11 (measured against the test-only
@@ -180,6 +182,8 @@ class App:
             raise telnyx_error(401)
         errors: list[dict[str, Any]] = []
         for name in [name for name in params if name in operation.uuid_params]:  # path order
+            if _CANONICAL_UUID.fullmatch(params[name]):
+                continue  # already what validating and writing it back would give
             try:
                 params[name] = str(UUID_ADAPTER.validate_python(params[name]))
             except ValidationError as exc:
