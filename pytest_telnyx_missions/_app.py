@@ -313,15 +313,24 @@ def _header_dict(environ: WSGIEnvironment) -> dict[str, str]:
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            if key not in _BODY_HEADER_KEYS:
-                headers[key[5:].replace("_", "-").title().lower()] = value
+            name = _header_name(key)
+            if name is not None:
+                headers[name] = value
         elif key in _BODY_KEYS and value:
             headers[key.replace("_", "-").lower()] = value
     return headers
 
 
 _BODY_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
-_BODY_HEADER_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+@lru_cache(maxsize=256)
+def _header_name(key: str) -> str | None:
+    """The header name of an ``HTTP_`` environ key, lower-case; None for the two that werkzeug
+    leaves out (``HTTP_CONTENT_TYPE``: the body's type is ``CONTENT_TYPE``)."""
+    if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+        return None
+    return key[5:].replace("_", "-").title().lower()
 
 
 def _unprefixed(path: str) -> str:

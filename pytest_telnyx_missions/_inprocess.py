@@ -12,6 +12,7 @@ import io
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
@@ -148,13 +149,18 @@ def _environ(request: httpx.Request) -> dict[str, Any]:
         "wsgi.run_once": False,
     }
     for raw_key, raw_value in request.headers.raw:
-        key = raw_key.decode("latin-1").upper().replace("-", "_")
+        key = _environ_key(raw_key)
         value = raw_value.decode("latin-1")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = f"HTTP_{key}"
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     environ.setdefault("CONTENT_LENGTH", str(len(body)))
     return environ
+
+
+@lru_cache(maxsize=256)
+def _environ_key(raw_key: bytes) -> str:
+    """The environ key of a header (``HTTP_USER_AGENT``); the few names a client sends, cached."""
+    key = raw_key.decode("latin-1").upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
 
 
 def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:
