@@ -416,7 +416,8 @@ def query_lists(request: Request) -> dict[str, list[str]]:
     """The query as Starlette reads it: ``parse_qsl`` of the raw query string, blanks kept, and
     percent-escapes that are not UTF-8 replaced by U+FFFD (werkzeug's ``args`` keeps ``%FF``)."""
     lists: dict[str, list[str]] = {}
-    for key, value in parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True):
+    query = request.environ.get("QUERY_STRING", "")
+    for key, value in parse_qsl(query, keep_blank_values=True) if query else ():
         lists.setdefault(key, []).append(value)
     return lists
 
