@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.message
 import json
+import re
 import secrets
 import threading
 import time
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from ._fault_answers import Firing
     from ._faults import FaultRegistry
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SHALLOW_ENOUGH = 200  # brackets; far from any stack's limit (1000 frames by default)
 MAX_JSON_DEPTH = 967
 """The deepest JSON body FastAPI 0.128 parses on CPython 3.11 (measured against the test-only
@@ -66,6 +68,15 @@ class App:
     ) -> None:
         # Fixed segments before parameters, so /ai/missions/runs never reads as a mission id.
         self._operations = sorted(operations, key=lambda op: op.path.count("{"))
+        # A parameter matches one whole segment, so a path can only match the operations with as
+        # many segments: routing tries those of the request's method first, in the same order,
+        # and the others only to tell a 405 from a 404.
+        self._by_segments: dict[int, list[Operation]] = {}
+        self._by_method: dict[tuple[int, str], list[Operation]] = {}
+        for operation in self._operations:
+            segments = operation.path.count("/")
+            self._by_segments.setdefault(segments, []).append(operation)
+            self._by_method.setdefault((segments, operation.method), []).append(operation)
         self._store = store
         self._journal = journal
         self._authorize = authorize
@@ -90,14 +101,23 @@ class App:
             return list(self._test.late)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.handle(Request(environ))(environ, start_response)
+        return self.answer(environ)(environ, start_response)
+
+    def answer(self, environ: WSGIEnvironment) -> Response:
+        """Answer the request of ``environ`` (left unchanged). Never raises."""
+        unprefixed = self._of_this_test(environ)
+        if isinstance(unprefixed, Response):
+            return unprefixed
+        return self._handle(Request(unprefixed))
 
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: an error inside the fake becomes a recorded 500."""
-        unprefixed = self._of_this_test(request)
+        unprefixed = self._of_this_test(request.environ)
         if isinstance(unprefixed, Response):
             return unprefixed
-        request = unprefixed
+        return self._handle(request if unprefixed is request.environ else Request(unprefixed))
+
+    def _handle(self, request: Request) -> Response:
         exchange = _Exchange()
         raw = request.get_data(cache=True)
         if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
@@ -108,21 +128,20 @@ class App:
             exchange.fault.wait()  # latency, after recording and never under the lock
         return response
 
-    def _of_this_test(self, request: Request) -> Request | Response:
-        """The request without its test prefix, or the refusal of an earlier test's request."""
-        path = request.environ.get("PATH_INFO", "")
+    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Response:
+        """The request's environ without its test prefix (a copy; ``environ`` itself when it has
+        none), or the refusal of an earlier test's request."""
+        path: str = environ.get("PATH_INFO", "")
         if not path.startswith(TEST_PREFIX):
-            return request
+            return environ
         token, _, rest = path[len(TEST_PREFIX) :].partition("/")
         with self.lock:
             current, earlier = self._test.token, self._test.earlier.get(token)
             if token == current:
-                environ = dict(request.environ)
-                environ["PATH_INFO"] = f"/{rest}"
-                return Request(environ)
+                return {**environ, "PATH_INFO": f"/{rest}"}
             if earlier is None:
-                return request  # not a token this fake gave: an unknown route, reported as such
-            where = f"{request.method} /{rest}"
+                return environ  # not a token this fake gave: an unknown route, reported as such
+            where = f"{Request(environ).method} /{rest}"
             self._test.late.append(
                 f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
                 "nothing changed)"
@@ -159,10 +178,12 @@ class App:
     def _prepare(self, request: Request, exchange: _Exchange) -> tuple[Operation, Call]:
         operation, params = self._route(request)
         exchange.operation, exchange.params = operation, params
-        if not self._authorize(request.headers.get("authorization")):
+        if not self._authorize(request.environ.get("HTTP_AUTHORIZATION")):
             raise telnyx_error(401)
         errors: list[dict[str, Any]] = []
         for name in [name for name in params if name in operation.uuid_params]:  # path order
+            if _CANONICAL_UUID.fullmatch(params[name]):
+                continue  # already what validating and writing it back would give
             try:
                 params[name] = str(UUID_ADAPTER.validate_python(params[name]))
             except ValidationError as exc:
@@ -222,7 +243,7 @@ class App:
                 operation=exchange.operation.name if exchange.operation else None,
                 path_params=exchange.params,
                 query=query_lists(request),
-                headers={key.lower(): value for key, value in request.headers.items()},
+                headers=_header_dict(request.environ),
                 body=request.get_data(cache=True),
                 # A request refused before its body was read (401, 404...) still shows what came.
                 json=exchange.sent if exchange.sent is not None else _sent_json(request),
@@ -244,16 +265,14 @@ class App:
     def _route(self, request: Request) -> tuple[Operation, dict[str, str]]:
         """The operation and raw path params, or the answer Starlette's router would give."""
         method, path = request.method, _unprefixed(request.path)
-        allowed: list[str] = []
-        for operation in self._operations:
+        segments = path.count("/")
+        for operation in self._by_method.get((segments, method), ()):
             match = operation.pattern.match(path)
-            if match is None:
-                continue
-            if operation.method == method:
+            if match is not None:
                 return operation, match.groupdict()
-            allowed.append(operation.method)
-        if allowed:  # Starlette answers with the first route that matched the path
-            raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": allowed[0]})
+        for operation in self._by_segments.get(segments, ()):
+            if operation.pattern.match(path):  # Starlette answers with the first route matched
+                raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": operation.method})
         toggled = path.rstrip("/") if path.endswith("/") else f"{path}/"
         if path != "/" and any(op.pattern.match(toggled) for op in self._operations):
             # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
@@ -286,6 +305,32 @@ def _on_a_fresh_stack(answer: Callable[[], Response]) -> Response:
     worker.start()
     worker.join()
     return answered[0]
+
+
+def _header_dict(environ: WSGIEnvironment) -> dict[str, str]:
+    """The request's headers with lower-case names, as ``request.headers`` lists them (werkzeug's
+    ``EnvironHeaders``), read straight from ``environ``: the journal keeps them."""
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = _header_name(key)
+            if name is not None:
+                headers[name] = value
+        elif key in _BODY_KEYS and value:
+            headers[key.replace("_", "-").lower()] = value
+    return headers
+
+
+_BODY_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+
+
+@lru_cache(maxsize=256)
+def _header_name(key: str) -> str | None:
+    """The header name of an ``HTTP_`` environ key, lower-case; None for the two that werkzeug
+    leaves out (``HTTP_CONTENT_TYPE``: the body's type is ``CONTENT_TYPE``)."""
+    if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+        return None
+    return key[5:].replace("_", "-").title().lower()
 
 
 def _unprefixed(path: str) -> str:
@@ -349,7 +394,7 @@ def _parse_body(request: Request) -> Any:
     if not raw:
         return None
     try:
-        if _is_json(request.headers.get("content-type")):
+        if _is_json(request.environ.get("CONTENT_TYPE")):
             parsed = json.loads(raw)
             # Cheap test first: only a body with that many brackets can nest that deep.
             if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and (
@@ -371,7 +416,8 @@ def query_lists(request: Request) -> dict[str, list[str]]:
     """The query as Starlette reads it: ``parse_qsl`` of the raw query string, blanks kept, and
     percent-escapes that are not UTF-8 replaced by U+FFFD (werkzeug's ``args`` keeps ``%FF``)."""
     lists: dict[str, list[str]] = {}
-    for key, value in parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True):
+    query = request.environ.get("QUERY_STRING", "")
+    for key, value in parse_qsl(query, keep_blank_values=True) if query else ():
         lists.setdefault(key, []).append(value)
     return lists
 
@@ -387,7 +433,7 @@ def _lenient_json(request: Request) -> Any:
 
 def _sent_json(request: Request) -> Any:
     """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
-    if not _is_json(request.headers.get("content-type")):
+    if not _is_json(request.environ.get("CONTENT_TYPE")):
         return None
     return _lenient_json(request)
 

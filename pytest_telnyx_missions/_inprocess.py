@@ -12,6 +12,7 @@ import io
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
@@ -19,7 +20,6 @@ import anyio
 import anyio.to_thread
 import h11
 import httpx
-from werkzeug.wrappers import Request
 
 from ._wire import WireAnswer
 
@@ -55,7 +55,7 @@ class _InProcess:
         if app is not self._dispatcher.api:
             status, headers, body = wsgi_call(app, environ)
             return int(status[:3]), headers, body
-        response = self._dispatcher.api.handle(Request(environ))
+        response = self._dispatcher.api.answer(environ)
         if isinstance(response, WireAnswer):
             return _parse_wire(response.raw, request)
         body = b"" if request.method == "HEAD" else response.get_data()
@@ -149,13 +149,18 @@ def _environ(request: httpx.Request) -> dict[str, Any]:
         "wsgi.run_once": False,
     }
     for raw_key, raw_value in request.headers.raw:
-        key = raw_key.decode("latin-1").upper().replace("-", "_")
+        key = _environ_key(raw_key)
         value = raw_value.decode("latin-1")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = f"HTTP_{key}"
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     environ.setdefault("CONTENT_LENGTH", str(len(body)))
     return environ
+
+
+@lru_cache(maxsize=256)
+def _environ_key(raw_key: bytes) -> str:
+    """The environ key of a header (``HTTP_USER_AGENT``); the few names a client sends, cached."""
+    key = raw_key.decode("latin-1").upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
 
 
 def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:

@@ -14,6 +14,10 @@ from typing import Any
 __all__ = ["dump_json", "json_depth"]
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""``json.dumps(..., ensure_ascii=False, allow_nan=False, separators=(",", ":"))``, made once."""
+
+
 def dump_json(body: Any) -> bytes:
     """Compact UTF-8 JSON as Starlette writes it.
 
@@ -23,7 +27,7 @@ def dump_json(body: Any) -> bytes:
     echoing deep input) is written without recursion.
     """
     try:
-        text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _COMPACT.encode(body)
     except (ValueError, RecursionError):
         text = _write_json(body, ascii_only=False)
     try:
