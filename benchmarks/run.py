@@ -220,6 +220,21 @@ def in_process_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
             fake.reset,
         )
     ]
+    # respx as tests usually use it: respx.mock() patches httpx's own transport (the fake's
+    # transport is not httpx's, so it is untouched).
+    with respx.mock(base_url=base, assert_all_called=False) as mocked:
+        mocked.patch(path).respond(json=answer)
+        with httpx.Client(base_url=base, headers=auth) as patched:
+            rows.append(
+                compare(
+                    "  the same, against respx.mock()",
+                    lambda: ours.patch(path, json=BODY),
+                    "respx.mock() route",
+                    lambda: patched.patch(path, json=BODY),
+                    settings,
+                    fake.reset,
+                )
+            )
     sdk_ours = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=ours)
     sdk_theirs = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=theirs)
     rows.append(
