@@ -110,13 +110,6 @@ class App:
             return unprefixed
         return self._handle(Request(unprefixed))
 
-    def handle(self, request: Request) -> Response:
-        """Answer one request. Never raises: an error inside the fake becomes a recorded 500."""
-        unprefixed = self._of_this_test(request.environ)
-        if isinstance(unprefixed, Response):
-            return unprefixed
-        return self._handle(request if unprefixed is request.environ else Request(unprefixed))
-
     def _handle(self, request: Request) -> Response:
         exchange = _Exchange()
         raw = request.get_data(cache=True)

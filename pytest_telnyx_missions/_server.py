@@ -149,22 +149,24 @@ class FakeMissions(
         set); ``state=None`` given explicitly goes back to seeded data.
         """
         config = self._made_with.with_options(options)
-        snapshot = self._base_snapshot(config)
-        with self._lock:
-            self._restore(snapshot, config)
-            self._journal.clear()
-            self._faults.clear()
-            self._dispatcher.reset()
+        self._reset_to(config, self._base_snapshot(config))
 
     def configure(self, **options: Unpack[ResetOptions]) -> None:
         """Make ``options`` what the fake is made with (one left out: its default), then
         :meth:`reset`. The fixture does this before each test, so nothing a test set
         (``load_state`` included) reaches the next one."""
         config = DEFAULTS.with_options(options)
-        self._base_snapshot(config)  # a bad state document fails here, changing nothing
+        snapshot = self._base_snapshot(config)  # a bad state document fails here, changing nothing
         with self._lock:
             self._made_with = config
-        self.reset()
+            self._reset_to(config, snapshot)
+
+    def _reset_to(self, config: FakeConfig, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._restore(snapshot, config)
+            self._journal.clear()
+            self._faults.clear()
+            self._dispatcher.reset()
 
     def _restore(self, snapshot: Snapshot, config: FakeConfig) -> None:
         self._store.restore(
