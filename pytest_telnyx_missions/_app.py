@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
 from pydantic import BaseModel, ValidationError
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
+from werkzeug.wsgi import get_input_stream
 
 from ._errors import (
     BODY_PARSE_ERROR,
@@ -38,7 +39,7 @@ from ._json_text import json_depth
 from ._models import UUID_ADAPTER
 from ._operations import Call, Operation
 from ._state import Conflict, NotFound, Store
-from ._wire import Outcome, to_response
+from ._wire import Outcome, Reply, to_reply
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -103,16 +104,16 @@ class App:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.answer(environ)(environ, start_response)
 
-    def answer(self, environ: WSGIEnvironment) -> Response:
+    def answer(self, environ: WSGIEnvironment) -> Reply:
         """Answer the request of ``environ`` (left unchanged). Never raises."""
         unprefixed = self._of_this_test(environ)
-        if isinstance(unprefixed, Response):
+        if isinstance(unprefixed, Reply):
             return unprefixed
-        return self._handle(Request(unprefixed))
+        return self._handle(_Incoming(unprefixed))
 
-    def _handle(self, request: Request) -> Response:
+    def _handle(self, request: _Incoming) -> Reply:
         exchange = _Exchange()
-        raw = request.get_data(cache=True)
+        raw = request.body
         if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
             response = self._answer(request, exchange)
         else:
@@ -121,7 +122,7 @@ class App:
             exchange.fault.wait()  # latency, after recording and never under the lock
         return response
 
-    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Response:
+    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Reply:
         """The request's environ without its test prefix (a copy; ``environ`` itself when it has
         none), or the refusal of an earlier test's request."""
         path: str = environ.get("PATH_INFO", "")
@@ -134,7 +135,7 @@ class App:
                 return {**environ, "PATH_INFO": f"/{rest}"}
             if earlier is None:
                 return environ  # not a token this fake gave: an unknown route, reported as such
-            where = f"{Request(environ).method} /{rest}"
+            where = f"{environ.get('REQUEST_METHOD', 'GET').upper()} /{rest}"
             self._test.late.append(
                 f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
                 "nothing changed)"
@@ -145,9 +146,9 @@ class App:
             "test's threads (or wait for them) before it ends."
         )
         gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
-        return to_response(Outcome(gone.status, gone.body, gone.headers))
+        return to_reply(Outcome(gone.status, gone.body, gone.headers))
 
-    def _answer(self, request: Request, exchange: _Exchange) -> Response:
+    def _answer(self, request: _Incoming, exchange: _Exchange) -> Reply:
         try:
             operation, call = self._prepare(request, exchange)
             with self.lock:  # the journal's order is the order changes were applied
@@ -168,7 +169,7 @@ class App:
             outcome = Outcome(crash.status, crash.body)
         return self._finish(request, exchange, outcome)
 
-    def _prepare(self, request: Request, exchange: _Exchange) -> tuple[Operation, Call]:
+    def _prepare(self, request: _Incoming, exchange: _Exchange) -> tuple[Operation, Call]:
         operation, params = self._route(request)
         exchange.operation, exchange.params = operation, params
         if not self._authorize(request.environ.get("HTTP_AUTHORIZATION")):
@@ -184,7 +185,7 @@ class App:
         query: BaseModel | None = None
         if operation.query is not None:
             # Starlette reads the last value of a repeated parameter.
-            given = {key: values[-1] for key, values in query_lists(request).items()}
+            given = {key: values[-1] for key, values in request.query.items()}
             try:
                 query = operation.query.model_validate(given)
             except ValidationError as exc:
@@ -216,28 +217,28 @@ class App:
             self._store, params, body, sent if isinstance(sent, dict) else {}, query
         )
 
-    def _finish(self, request: Request, exchange: _Exchange, outcome: Outcome) -> Response:
+    def _finish(self, request: _Incoming, exchange: _Exchange, outcome: Outcome) -> Reply:
         """Write the answer, then record it: one journal entry per request, whatever fails."""
         processed_status: int | None = None
         try:
             if exchange.fault is not None:
                 processed_status = outcome.status if exchange.fault.passes_through else None
                 outcome = exchange.fault.answer(outcome)
-            response = to_response(outcome)
+            reply = to_reply(outcome)
         except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
             exchange.internal_error = traceback.format_exc()
             crash = telnyx_error(500)
             outcome = Outcome(crash.status, crash.body)
-            response = to_response(outcome)
+            reply = to_reply(outcome)
         self._journal.record(
             RecordedRequest(
                 method=request.method,
                 path=request.path,
                 operation=exchange.operation.name if exchange.operation else None,
                 path_params=exchange.params,
-                query=query_lists(request),
+                query=request.query,
                 headers=_header_dict(request.environ),
-                body=request.get_data(cache=True),
+                body=request.body,
                 # A request refused before its body was read (401, 404...) still shows what came.
                 json=exchange.sent if exchange.sent is not None else _sent_json(request),
                 status_code=outcome.status,
@@ -253,9 +254,9 @@ class App:
                 + ((exchange.fault.fault.delay or 0.0) if exchange.fault else 0.0),
             )
         )
-        return response
+        return reply
 
-    def _route(self, request: Request) -> tuple[Operation, dict[str, str]]:
+    def _route(self, request: _Incoming) -> tuple[Operation, dict[str, str]]:
         """The operation and raw path params, or the answer Starlette's router would give."""
         method, path = request.method, _unprefixed(request.path)
         segments = path.count("/")
@@ -271,7 +272,8 @@ class App:
             # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
             target = request.path.rstrip("/") if path.endswith("/") else f"{request.path}/"
             query = request.environ.get("QUERY_STRING", "")
-            location = request.host_url.rstrip("/") + quote(target) + (f"?{query}" if query else "")
+            host = Request(request.environ).host_url.rstrip("/")
+            location = host + quote(target) + (f"?{query}" if query else "")
             raise ApiError(307, None, {"location": location})
         raise telnyx_error(404, f"The fake has no route for {method} {path}.", headers=NO_RETRY)
 
@@ -283,7 +285,7 @@ def _domain_error(refusal: NotFound | Conflict) -> ApiError:
     return telnyx_error(409, str(refusal), headers=NO_RETRY)
 
 
-def _on_a_fresh_stack(answer: Callable[[], Response]) -> Response:
+def _on_a_fresh_stack(answer: Callable[[], Reply]) -> Reply:
     """``answer()`` run on a new thread, whose stack is always the same.
 
     Parsing, validating and describing JSON (``json.loads``, an enum's error message) recurse
@@ -291,7 +293,7 @@ def _on_a_fresh_stack(answer: Callable[[], Response]) -> Response:
     already is: a pytest run or a server thread would each answer deep input differently. A
     body with enough brackets to come near the limit is answered from a fresh stack instead.
     """
-    answered: list[Response] = []
+    answered: list[Reply] = []
     worker = threading.Thread(
         target=lambda: answered.append(answer()), name="telnyx-missions-fake-deep-body"
     )
@@ -305,25 +307,33 @@ def _header_dict(environ: WSGIEnvironment) -> dict[str, str]:
     ``EnvironHeaders``), read straight from ``environ``: the journal keeps them."""
     headers: dict[str, str] = {}
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
+        name = _HEADER_NAMES.get(key)
+        if name is None:
             name = _header_name(key)
-            if name is not None:
-                headers[name] = value
-        elif key in _BODY_KEYS and value:
-            headers[key.replace("_", "-").lower()] = value
+            if len(_HEADER_NAMES) < _HEADER_NAMES_KEPT:
+                _HEADER_NAMES[key] = name
+        # werkzeug lists CONTENT_TYPE and CONTENT_LENGTH only when set, other headers always.
+        if name and (value or name not in _BODY_HEADERS):
+            headers[name] = value
     return headers
 
 
-_BODY_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+def _header_name(key: str) -> str:
+    """The header name of an environ key, lower-case; '' for the keys that are no header,
+    and for the two that werkzeug leaves out (``HTTP_CONTENT_TYPE``: the body's type is
+    ``CONTENT_TYPE``)."""
+    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return key.replace("_", "-").lower()
+    if not key.startswith("HTTP_") or key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+        return ""
+    return key[5:].replace("_", "-").lower()
 
 
-@lru_cache(maxsize=256)
-def _header_name(key: str) -> str | None:
-    """The header name of an ``HTTP_`` environ key, lower-case; None for the two that werkzeug
-    leaves out (``HTTP_CONTENT_TYPE``: the body's type is ``CONTENT_TYPE``)."""
-    if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-        return None
-    return key[5:].replace("_", "-").title().lower()
+# Every request asks for the same few keys: their names are kept (a cap, against a client
+# that sends a new header name with each request).
+_HEADER_NAMES: dict[str, str] = {}
+_HEADER_NAMES_KEPT = 1024
+_BODY_HEADERS = frozenset({"content-type", "content-length"})
 
 
 def _unprefixed(path: str) -> str:
@@ -356,7 +366,32 @@ class _TestTokens:
         return self.prefix
 
 
-@dataclass
+class _Incoming:
+    """A request as the pipeline reads it: what werkzeug's ``Request`` would give for the few
+    things it asks, read once and without werkzeug's per-request machinery."""
+
+    __slots__ = ("_query", "body", "environ", "method", "path")
+
+    def __init__(self, environ: WSGIEnvironment) -> None:
+        self.environ = environ
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        # PEP 3333's latin-1 text back to the UTF-8 the client sent, as werkzeug decodes it.
+        path: str = environ.get("PATH_INFO") or ""
+        self.path = "/" + path.encode("latin-1").decode(errors="replace").lstrip("/")
+        stream = environ["wsgi.input"]
+        # Both of the fake's servers hand over the whole body; any other gets werkzeug's reading.
+        whole = environ.get("wsgi.input_terminated")
+        self.body: bytes = stream.read() if whole else get_input_stream(environ).read()
+        self._query: dict[str, list[str]] | None = None
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        if self._query is None:
+            self._query = _query_lists(self.environ)
+        return self._query
+
+
+@dataclass(slots=True)
 class _Exchange:
     """What the pipeline learnt about a request so far, for the journal whatever the outcome."""
 
@@ -381,9 +416,9 @@ def _validate_body(
         return None, pydantic_errors(exc, ("body",))
 
 
-def _parse_body(request: Request) -> Any:
+def _parse_body(request: _Incoming) -> Any:
     """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise."""
-    raw = request.get_data(cache=True)
+    raw = request.body
     if not raw:
         return None
     try:
@@ -405,26 +440,26 @@ def _parse_body(request: Request) -> Any:
         raise ApiError(400, BODY_PARSE_ERROR) from exc
 
 
-def query_lists(request: Request) -> dict[str, list[str]]:
+def _query_lists(environ: WSGIEnvironment) -> dict[str, list[str]]:
     """The query as Starlette reads it: ``parse_qsl`` of the raw query string, blanks kept, and
     percent-escapes that are not UTF-8 replaced by U+FFFD (werkzeug's ``args`` keeps ``%FF``)."""
     lists: dict[str, list[str]] = {}
-    query = request.environ.get("QUERY_STRING", "")
+    query = environ.get("QUERY_STRING", "")
     for key, value in parse_qsl(query, keep_blank_values=True) if query else ():
         lists.setdefault(key, []).append(value)
     return lists
 
 
-def _lenient_json(request: Request) -> Any:
+def _lenient_json(request: _Incoming) -> Any:
     """The body as JSON if it is JSON; None otherwise (the service declares no body here)."""
-    raw = request.get_data(cache=True)
+    raw = request.body
     try:
         return json.loads(raw) if raw else None
     except Exception:  # noqa: BLE001 - an undeclared body is ignored, whatever it holds
         return None
 
 
-def _sent_json(request: Request) -> Any:
+def _sent_json(request: _Incoming) -> Any:
     """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
     if not _is_json(request.environ.get("CONTENT_TYPE")):
         return None

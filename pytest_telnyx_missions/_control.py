@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from ._calls import OperationName, RecordedCall
 from ._config import DEFAULTS, ResetOptions, StateSource
@@ -25,7 +25,7 @@ from ._faults import Fault, FaultRule, Operations
 from ._journal import RecordedRequest, RunUpdate
 from ._models import MissionRun
 from ._verify import DEFAULT_WAIT_TIMEOUT
-from ._wire import Outcome, to_response
+from ._wire import Outcome, Reply, to_reply
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -126,29 +126,29 @@ class ControlApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Reply:
         refusal = _foreign_caller(request, self._fake.url)
         if refusal:
-            return to_response(Outcome(403, {"error": refusal}))
+            return to_reply(Outcome(403, {"error": refusal}))
         methods = self._routes.get(_route_of(request.path))
         if methods is None:
             known = ", ".join(f"{' '.join(m)} {path}" for path, m in self._routes.items())
             message = f"The fake has no control route {request.path}. Control routes: {known}."
-            return to_response(Outcome(404, {"error": message}))
+            return to_reply(Outcome(404, {"error": message}))
         handler = methods.get(request.method)
         if handler is None:
             allow = ", ".join(methods)
             message = f"{request.method} {request.path} is not allowed; use {allow}."
-            return to_response(Outcome(405, {"error": message}, {"allow": allow}))
+            return to_reply(Outcome(405, {"error": message}, {"allow": allow}))
         try:
-            return to_response(handler(request))
+            return to_reply(handler(request))
         except _BadRequest as error:
-            return to_response(Outcome(400, {"error": str(error)}))
+            return to_reply(Outcome(400, {"error": str(error)}))
         except Exception:  # noqa: BLE001 - shown to the caller and on the server's stderr
             trace = traceback.format_exc()
             print(trace, end="", file=sys.stderr, flush=True)
             message = "The fake's control API failed:\n" + trace
-            return to_response(Outcome(500, {"error": message}))
+            return to_reply(Outcome(500, {"error": message}))
 
     # -- handlers ------------------------------------------------------------------------------
     def _health(self, request: Request) -> Outcome:

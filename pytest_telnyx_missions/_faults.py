@@ -265,6 +265,14 @@ class FaultRegistry:
         with self._lock:
             return list(self._rules)
 
+    def may_delay(self) -> bool:
+        """Whether a live rule could delay an answer (an in-process client then waits on a
+        thread, so that its read timeout can run out as over a socket)."""
+        with self._lock:
+            return any(
+                fault.delay for rule in self._rules if not rule.exhausted for fault in rule.faults
+            )
+
 
 class FaultControls:
     """``fail_next``, ``add_fault`` and ``clear_faults`` (mixed into ``FakeMissions``, which owns

@@ -343,9 +343,17 @@ class Oracle:
         self.app = build_app()
         self._client = TestClient(self.app, raise_server_exceptions=False)
 
-    def raw(self, method: str, path: str) -> httpx.Response:
+    def raw(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """The oracle's own response, redirects not followed."""
-        return self._client.request(method, path, follow_redirects=False)
+        return self._client.request(
+            method, path, content=body, headers=headers, follow_redirects=False
+        )
 
     def send(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
