@@ -54,8 +54,8 @@ class Settings:
 
 
 FULL = Settings(
-    calls=150,
-    rounds=5,
+    calls=50,
+    rounds=31,
     fixture_tests=300,
     file_tests=200,
     pytest_rounds=3,
@@ -107,7 +107,10 @@ def compare(
     after_round: Callable[[], object] = lambda: None,
 ) -> Row:
     """Both sides, round after round, alternating which goes first."""
-    fake(), other()  # warm: connections opened, code paths loaded
+    # Warm, unrecorded: connections opened, code paths loaded and specialised.
+    per_call_us(fake, settings.calls)
+    per_call_us(other, settings.calls)
+    after_round()
     ours: list[float] = []
     theirs: list[float] = []
     for round_number in range(settings.rounds):
@@ -199,50 +202,63 @@ def socket_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
 
 
 def in_process_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
+    """The fake's in-process transport against a canned respx route: first as respx's docs set
+    it up (``respx.mock`` or the ``respx_mock`` fixture, which patch httpx's own transport),
+    then respx's router served bare by ``httpx.MockTransport`` (no patching at all)."""
     run = fake.runs[0]
     base = "http://fake.invalid/v2"
     path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
     answer = {"data": fake.get_run(run.run_id).model_dump(mode="json")}
-    router = respx.Router(base_url=base, assert_all_called=False)
-    router.patch(path).respond(json=answer)
     auth = {"authorization": f"Bearer {fake.api_key}"}
     ours = httpx.Client(transport=fake.httpx_transport(), base_url=base, headers=auth)
-    theirs = httpx.Client(
-        transport=httpx.MockTransport(router.handler), base_url=base, headers=auth
-    )
-    rows = [
+    sdk_ours = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=ours)
+    rows = []
+    # respx.mock() patches httpx's transport class; the fake's transport is not that class, so
+    # it is untouched while the mock is on.
+    with respx.mock(base_url=base, assert_all_called=False) as mocked:
+        mocked.patch(path).respond(json=answer)
+        patched = httpx.Client(base_url=base, headers=auth)
+        sdk_patched = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=patched)
+        rows.append(
+            compare(
+                "PATCH in-process, httpx",
+                lambda: ours.patch(path, json=BODY),
+                "respx route (respx.mock)",
+                lambda: patched.patch(path, json=BODY),
+                settings,
+                fake.reset,
+            )
+        )
+        rows.append(
+            compare(
+                "runs.update in-process, official SDK",
+                lambda: _sdk_update(sdk_ours, run),
+                "respx route (respx.mock)",
+                lambda: _sdk_update(sdk_patched, run),
+                settings,
+                fake.reset,
+            )
+        )
+    router = respx.Router(base_url=base, assert_all_called=False)
+    router.patch(path).respond(json=answer)
+    bare = httpx.Client(transport=httpx.MockTransport(router.handler), base_url=base, headers=auth)
+    sdk_bare = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=bare)
+    rows.append(
         compare(
-            "PATCH in-process, httpx",
+            "  PATCH in-process, httpx",
             lambda: ours.patch(path, json=BODY),
-            "respx route",
-            lambda: theirs.patch(path, json=BODY),
+            "bare respx router (MockTransport)",
+            lambda: bare.patch(path, json=BODY),
             settings,
             fake.reset,
         )
-    ]
-    # respx as tests usually use it: respx.mock() patches httpx's own transport (the fake's
-    # transport is not httpx's, so it is untouched).
-    with respx.mock(base_url=base, assert_all_called=False) as mocked:
-        mocked.patch(path).respond(json=answer)
-        with httpx.Client(base_url=base, headers=auth) as patched:
-            rows.append(
-                compare(
-                    "  the same, against respx.mock()",
-                    lambda: ours.patch(path, json=BODY),
-                    "respx.mock() route",
-                    lambda: patched.patch(path, json=BODY),
-                    settings,
-                    fake.reset,
-                )
-            )
-    sdk_ours = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=ours)
-    sdk_theirs = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=theirs)
+    )
     rows.append(
         compare(
-            "runs.update in-process, official SDK",
+            "  runs.update in-process, official SDK",
             lambda: _sdk_update(sdk_ours, run),
-            "respx route",
-            lambda: _sdk_update(sdk_theirs, run),
+            "bare respx router (MockTransport)",
+            lambda: _sdk_update(sdk_bare, run),
             settings,
             fake.reset,
         )
@@ -472,31 +488,47 @@ def _format(us: float) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    print(f"{'what':58} {'fake':>10}   {'against':31} {'other':>10}  {'ratio':>6}")
+    print(f"{'what':58} {'fake':>10}   {'against':34} {'other':>10}  {'ratio':>6}")
     for row in rows:
         ratio = "" if row.other_us != row.other_us else f"{row.ratio:.2f}"
         print(
-            f"{row.what:58} {_format(row.fake_us):>10}   {row.other:31} "
+            f"{row.what:58} {_format(row.fake_us):>10}   {row.other:34} "
             f"{_format(row.other_us):>10}  {ratio:>6}"
         )
+
+
+GROUPS = ("socket", "in-process", "journal", "start", "pytest")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny counts")
-    settings = QUICK if parser.parse_args(argv).quick else FULL
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=GROUPS,
+        help="run only this group of rows (repeatable); all of them by default",
+    )
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    wanted = set(args.only or GROUPS)
     # pytest-httpserver's server logs each request through werkzeug; the fake does not.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ.setdefault("TELNYX_API_KEY", "KEY_benchmark")
     started = time.perf_counter()
     rows: list[Row] = []
     with FakeMissions() as fake:
-        rows += socket_rows(fake, settings)
-        rows += in_process_rows(fake, settings)
-        rows.append(journal_row(settings))
-        rows += start_rows(settings)
-        rows += prism_rows(fake, settings, rows[-1].fake_us)
-    rows += pytest_rows(settings)
+        if "socket" in wanted:
+            rows += socket_rows(fake, settings)
+        if "in-process" in wanted:
+            rows += in_process_rows(fake, settings)
+        if "journal" in wanted:
+            rows.append(journal_row(settings))
+        if "start" in wanted:
+            starts = start_rows(settings)
+            rows += starts + prism_rows(fake, settings, starts[-1].fake_us)
+    if "pytest" in wanted:
+        rows += pytest_rows(settings)
     print_table(rows)
     print(f"({threading.active_count()} threads alive; {time.perf_counter() - started:.0f} s)")
     return 0
