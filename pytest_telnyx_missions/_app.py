@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
-from werkzeug.wrappers import Request
-from werkzeug.wsgi import get_input_stream
 
 from ._errors import (
     BODY_PARSE_ERROR,
@@ -38,6 +36,7 @@ from ._journal import Journal, RecordedRequest
 from ._json_text import json_depth
 from ._models import UUID_ADAPTER
 from ._operations import Call, Operation
+from ._request import Incoming
 from ._state import Conflict, NotFound, Store
 from ._wire import Outcome, Reply, to_reply
 
@@ -109,9 +108,9 @@ class App:
         unprefixed = self._of_this_test(environ)
         if isinstance(unprefixed, Reply):
             return unprefixed
-        return self._handle(_Incoming(unprefixed))
+        return self._handle(Incoming(unprefixed))
 
-    def _handle(self, request: _Incoming) -> Reply:
+    def _handle(self, request: Incoming) -> Reply:
         exchange = _Exchange()
         raw = request.body
         if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
@@ -148,7 +147,7 @@ class App:
         gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
         return to_reply(Outcome(gone.status, gone.body, gone.headers))
 
-    def _answer(self, request: _Incoming, exchange: _Exchange) -> Reply:
+    def _answer(self, request: Incoming, exchange: _Exchange) -> Reply:
         try:
             operation, call = self._prepare(request, exchange)
             with self.lock:  # the journal's order is the order changes were applied
@@ -169,7 +168,7 @@ class App:
             outcome = Outcome(crash.status, crash.body)
         return self._finish(request, exchange, outcome)
 
-    def _prepare(self, request: _Incoming, exchange: _Exchange) -> tuple[Operation, Call]:
+    def _prepare(self, request: Incoming, exchange: _Exchange) -> tuple[Operation, Call]:
         operation, params = self._route(request)
         exchange.operation, exchange.params = operation, params
         if not self._authorize(request.environ.get("HTTP_AUTHORIZATION")):
@@ -217,7 +216,7 @@ class App:
             self._store, params, body, sent if isinstance(sent, dict) else {}, query
         )
 
-    def _finish(self, request: _Incoming, exchange: _Exchange, outcome: Outcome) -> Reply:
+    def _finish(self, request: Incoming, exchange: _Exchange, outcome: Outcome) -> Reply:
         """Write the answer, then record it: one journal entry per request, whatever fails."""
         processed_status: int | None = None
         try:
@@ -256,7 +255,7 @@ class App:
         )
         return reply
 
-    def _route(self, request: _Incoming) -> tuple[Operation, dict[str, str]]:
+    def _route(self, request: Incoming) -> tuple[Operation, dict[str, str]]:
         """The operation and raw path params, or the answer Starlette's router would give."""
         method, path = request.method, _unprefixed(request.path)
         segments = path.count("/")
@@ -272,8 +271,7 @@ class App:
             # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
             target = request.path.rstrip("/") if path.endswith("/") else f"{request.path}/"
             query = request.environ.get("QUERY_STRING", "")
-            host = Request(request.environ).host_url.rstrip("/")
-            location = host + quote(target) + (f"?{query}" if query else "")
+            location = request.host_url() + quote(target) + (f"?{query}" if query else "")
             raise ApiError(307, None, {"location": location})
         raise telnyx_error(404, f"The fake has no route for {method} {path}.", headers=NO_RETRY)
 
@@ -366,31 +364,6 @@ class _TestTokens:
         return self.prefix
 
 
-class _Incoming:
-    """A request as the pipeline reads it: what werkzeug's ``Request`` would give for the few
-    things it asks, read once and without werkzeug's per-request machinery."""
-
-    __slots__ = ("_query", "body", "environ", "method", "path")
-
-    def __init__(self, environ: WSGIEnvironment) -> None:
-        self.environ = environ
-        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        # PEP 3333's latin-1 text back to the UTF-8 the client sent, as werkzeug decodes it.
-        path: str = environ.get("PATH_INFO") or ""
-        self.path = "/" + path.encode("latin-1").decode(errors="replace").lstrip("/")
-        stream = environ["wsgi.input"]
-        # Both of the fake's servers hand over the whole body; any other gets werkzeug's reading.
-        whole = environ.get("wsgi.input_terminated")
-        self.body: bytes = stream.read() if whole else get_input_stream(environ).read()
-        self._query: dict[str, list[str]] | None = None
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        if self._query is None:
-            self._query = _query_lists(self.environ)
-        return self._query
-
-
 @dataclass(slots=True)
 class _Exchange:
     """What the pipeline learnt about a request so far, for the journal whatever the outcome."""
@@ -416,7 +389,7 @@ def _validate_body(
         return None, pydantic_errors(exc, ("body",))
 
 
-def _parse_body(request: _Incoming) -> Any:
+def _parse_body(request: Incoming) -> Any:
     """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise."""
     raw = request.body
     if not raw:
@@ -440,17 +413,7 @@ def _parse_body(request: _Incoming) -> Any:
         raise ApiError(400, BODY_PARSE_ERROR) from exc
 
 
-def _query_lists(environ: WSGIEnvironment) -> dict[str, list[str]]:
-    """The query as Starlette reads it: ``parse_qsl`` of the raw query string, blanks kept, and
-    percent-escapes that are not UTF-8 replaced by U+FFFD (werkzeug's ``args`` keeps ``%FF``)."""
-    lists: dict[str, list[str]] = {}
-    query = environ.get("QUERY_STRING", "")
-    for key, value in parse_qsl(query, keep_blank_values=True) if query else ():
-        lists.setdefault(key, []).append(value)
-    return lists
-
-
-def _lenient_json(request: _Incoming) -> Any:
+def _lenient_json(request: Incoming) -> Any:
     """The body as JSON if it is JSON; None otherwise (the service declares no body here)."""
     raw = request.body
     try:
@@ -459,7 +422,7 @@ def _lenient_json(request: _Incoming) -> Any:
         return None
 
 
-def _sent_json(request: _Incoming) -> Any:
+def _sent_json(request: Incoming) -> Any:
     """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
     if not _is_json(request.environ.get("CONTENT_TYPE")):
         return None

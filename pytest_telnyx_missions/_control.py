@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from werkzeug.wrappers import Request
 
 from ._calls import OperationName, RecordedCall
 from ._config import DEFAULTS, ResetOptions, StateSource
 from ._faults import Fault, FaultRule, Operations
 from ._journal import RecordedRequest, RunUpdate
 from ._models import MissionRun
+from ._request import Incoming
 from ._verify import DEFAULT_WAIT_TIMEOUT
 from ._wire import Outcome, Reply, to_reply
 
@@ -36,7 +36,7 @@ _MAX_WAIT = 300.0
 
 _M = TypeVar("_M", bound=BaseModel)
 
-_Handler = Callable[[Request], Outcome]
+_Handler = Callable[[Incoming], Outcome]
 
 
 class _ResetBody(BaseModel):
@@ -124,9 +124,9 @@ class ControlApp:
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.handle(Request(environ))(environ, start_response)
+        return self.handle(Incoming(environ))(environ, start_response)
 
-    def handle(self, request: Request) -> Reply:
+    def handle(self, request: Incoming) -> Reply:
         refusal = _foreign_caller(request, self._fake.url)
         if refusal:
             return to_reply(Outcome(403, {"error": refusal}))
@@ -151,10 +151,10 @@ class ControlApp:
             return to_reply(Outcome(500, {"error": message}))
 
     # -- handlers ------------------------------------------------------------------------------
-    def _health(self, request: Request) -> Outcome:
+    def _health(self, request: Incoming) -> Outcome:
         return Outcome(200, {"status": "ok"})
 
-    def _reset(self, request: Request) -> Outcome:
+    def _reset(self, request: Incoming) -> Outcome:
         body = _parse(request, _ResetBody, "reset body", ", ".join(_ResetBody.model_fields))
         # A key left out keeps what the fake was started with (or the state loaded since).
         given = {name: getattr(body, name) for name in body.model_fields_set}
@@ -164,12 +164,12 @@ class ControlApp:
             raise _BadRequest(f"Invalid reset body: {error}") from error
         return Outcome(204, None)
 
-    def _state(self, request: Request) -> Outcome:
+    def _state(self, request: Incoming) -> Outcome:
         return Outcome(200, self._fake.dump_state())
 
-    def _load_state(self, request: Request) -> Outcome:
+    def _load_state(self, request: Incoming) -> Outcome:
         try:
-            doc = json.loads(request.get_data(cache=True) or b"null")
+            doc = json.loads(request.body or b"null")
         except ValueError as error:
             raise _BadRequest(f"Invalid state document: not JSON ({error})") from error
         try:
@@ -178,7 +178,7 @@ class ControlApp:
             raise _BadRequest(str(error)) from error
         return Outcome(204, None)
 
-    def _requests(self, request: Request) -> Outcome:
+    def _requests(self, request: Incoming) -> Outcome:
         entries = [
             {
                 "method": entry.method,
@@ -197,7 +197,7 @@ class ControlApp:
         ]
         return Outcome(200, {"data": entries, "dropped": self._fake.dropped_requests})
 
-    def _run_updates(self, request: Request) -> Outcome:
+    def _run_updates(self, request: Incoming) -> Outcome:
         updates = [
             {
                 "mission_id": update.mission_id,
@@ -207,11 +207,11 @@ class ControlApp:
                 "applied": update.applied,
                 "fault": update.fault,
             }
-            for update in self._fake.run_updates(request.args.get("run_id") or None)
+            for update in self._fake.run_updates((request.query.get("run_id") or [""])[-1] or None)
         ]
         return Outcome(200, {"data": updates})
 
-    def _check(self, request: Request) -> Outcome:
+    def _check(self, request: Incoming) -> Outcome:
         # Always 200: the check ran; whether the fake is happy is the answer's content.
         try:
             self._fake.check()
@@ -219,10 +219,10 @@ class ControlApp:
             return Outcome(200, {"ok": False, "problems": str(problems)})
         return Outcome(200, {"ok": True, "problems": ""})
 
-    def _wait(self, request: Request) -> Outcome:
+    def _wait(self, request: Incoming) -> Outcome:
         """``wait_for`` over HTTP, for a worker in another process: ``?operation=update_run
         &timeout=5`` plus fields the call must have sent or have in its path (``run_id=...``)."""
-        query = {key: values[-1] for key, values in request.args.lists()}
+        query = {key: values[-1] for key, values in request.query.items()}
         operation = query.pop("operation", None)
         if not operation:
             raise _BadRequest("GET /_fake/wait needs ?operation=<operation name>")
@@ -251,13 +251,13 @@ class ControlApp:
             },
         )
 
-    def _runs(self, request: Request) -> Outcome:
+    def _runs(self, request: Incoming) -> Outcome:
         return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})
 
-    def _faults(self, request: Request) -> Outcome:
+    def _faults(self, request: Incoming) -> Outcome:
         return Outcome(200, {"data": [_rule_json(rule) for rule in self._fake.faults]})
 
-    def _add_fault(self, request: Request) -> Outcome:
+    def _add_fault(self, request: Incoming) -> Outcome:
         keys = ", ".join(f.name for f in fields(Fault))
         body = _parse(
             request,
@@ -273,11 +273,11 @@ class ControlApp:
             raise _BadRequest(f"Invalid fault rule: {error}") from error
         return Outcome(201, {"data": _rule_json(rule)})
 
-    def _clear_faults(self, request: Request) -> Outcome:
+    def _clear_faults(self, request: Incoming) -> Outcome:
         self._fake.clear_faults()
         return Outcome(204, None)
 
-    def _remove_fault(self, request: Request) -> Outcome:
+    def _remove_fault(self, request: Incoming) -> Outcome:
         given = request.path.rpartition("/")[2]
         rules = self._fake.faults
         chosen = [rule for rule in rules if given.isdigit() and rule.number == int(given)]
@@ -289,7 +289,7 @@ class ControlApp:
         return Outcome(204, None)
 
 
-def _foreign_caller(request: Request, served_url: str) -> str:
+def _foreign_caller(request: Incoming, served_url: str) -> str:
     """Why a control request must be refused as coming from a web page, or ''.
 
     A page in the user's browser can POST to the fake (a "simple" cross-site request needs no
@@ -300,7 +300,7 @@ def _foreign_caller(request: Request, served_url: str) -> str:
     served = urlsplit(served_url)
     port = served.port
     own = {served.netloc.lower(), f"localhost:{port}"}
-    host = request.headers.get("host", "").strip().lower()
+    host = (request.header("host") or "").strip().lower()
     # Served on every interface (allow_remote, warned about): the machine's own addresses are not
     # known here, so any Host naming the right port passes.
     wildcard = served.hostname in ("0.0.0.0", "::")
@@ -308,7 +308,7 @@ def _foreign_caller(request: Request, served_url: str) -> str:
         return _refusal("it has no Host header", own)
     if host not in own and not (wildcard and host.rpartition(":")[2] == str(port)):
         return _refusal(f"it is addressed to Host {host!r}", own)
-    origin = request.headers.get("origin")
+    origin = request.header("origin")
     if origin is not None and origin.lower() not in {f"http://{name}" for name in own}:
         return _refusal(f"it comes from a web page at Origin {origin!r}", own)
     return ""
@@ -344,8 +344,8 @@ def _route_of(path: str) -> str:
     return f"{head}/{{number}}" if head == "/_fake/faults" and last else path
 
 
-def _parse(request: Request, model: type[_M], what: str, keys: str) -> _M:
-    raw = request.get_data(cache=True)
+def _parse(request: Incoming, model: type[_M], what: str, keys: str) -> _M:
+    raw = request.body
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as exc:

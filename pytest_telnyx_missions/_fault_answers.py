@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import http.client
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from ._errors import (
 )
 from ._json_text import dump_json
 from ._models import UUID_ADAPTER
-from ._wire import Outcome
+from ._wire import Outcome, reason_phrase
 
 if TYPE_CHECKING:
     from ._fault_options import Fault
@@ -114,7 +113,7 @@ class Firing:
         if status == 400:
             # The Missions service is FastAPI: its own 400 is the body-parse error.
             return BODY_PARSE_ERROR if fault.detail is None else {"detail": fault.detail}
-        title = None if status in TELNYX_ERRORS else http.client.responses.get(status)
+        title = None if status in TELNYX_ERRORS else (reason_phrase(status) or None)
         detail = fault.detail if isinstance(fault.detail, str) else None
         return telnyx_error(status, detail, title=title).body
 
@@ -182,7 +181,7 @@ def _cut(status: int, body: Any, headers: Mapping[str, str]) -> bytes:
     payload = dump_json(body)
     payload = payload[: max(1, len(payload) // 2)]
     lines = [
-        f"HTTP/1.1 {status} {http.client.responses.get(status, '')}".rstrip(),
+        f"HTTP/1.1 {status} {reason_phrase(status)}".rstrip(),
         "Content-Type: application/json",
         f"Content-Length: {len(payload)}",
         "Connection: close",

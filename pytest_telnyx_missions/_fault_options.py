@@ -8,7 +8,6 @@ refused at once with a ``ValueError`` naming the option, instead of crashing whe
 from __future__ import annotations
 
 import copy
-import http.client
 import json
 import math
 import re
@@ -16,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from numbers import Real
 from typing import Any, Literal, TypedDict
+
+from ._wire import reason_phrase
 
 __all__ = [
     "FRAMING_HEADERS",
@@ -149,7 +150,7 @@ class Fault:
         elif self.malformed == "garbage":
             what = "send garbage bytes, then close"
         elif self.status is not None:
-            what = f"{self.status} {http.client.responses.get(self.status, '')}".rstrip()
+            what = f"{self.status} {reason_phrase(self.status)}".rstrip()
         else:
             what = "the normal answer"
         if self.malformed == "truncated":

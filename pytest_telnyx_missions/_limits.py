@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import math
 from dataclasses import dataclass
 
 from ._errors import NO_RETRY, telnyx_error
+from ._wire import reason_phrase
 
 __all__ = ["ServerLimits", "refusal"]
 
@@ -43,7 +43,7 @@ class ServerLimits:
 
 def refusal(status: int, detail: str, *, headers: dict[str, str] | None = None) -> bytes:
     """A whole HTTP/1.1 answer in Telnyx's error envelope that closes the connection."""
-    reason = http.client.responses[status]
+    reason = reason_phrase(status)
     error = telnyx_error(status, detail, title=reason, headers=headers)
     body = json.dumps(error.body, separators=(",", ":")).encode("utf-8")
     lines = [

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -88,6 +87,8 @@ class Verification:
     ) -> RecordedCall:
         """``wait_for`` for asyncio code: the event loop keeps running while it waits."""
         __tracebackhide__ = True
+        import asyncio  # only for async tests: the standalone server never waits this way
+
         return await asyncio.to_thread(
             self.wait_for, predicate_or_operation, timeout=timeout, **fields
         )

@@ -71,13 +71,18 @@ def _write_and_close(environ: WSGIEnvironment, raw: bytes) -> None:
     raise ConnectionAbortedError("closed by a fault rule")
 
 
+def reason_phrase(status: int) -> str:
+    """``"No Content"`` for 204: the phrase uvicorn sends; '' for a code it has none for."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 @lru_cache(maxsize=128)
 def status_line(status: int) -> str:
-    """``"204 No Content"``: the reason phrase uvicorn sends, ``Unknown`` for a code it lacks."""
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
+    """``"204 No Content"``, and ``Unknown`` for a code without a phrase (WSGI needs one)."""
+    return f"{status} {reason_phrase(status) or 'Unknown'}"
 
 
 def to_reply(outcome: Outcome) -> Reply:

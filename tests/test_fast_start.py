@@ -9,8 +9,17 @@ import typing
 
 import pytest
 
-# Modules only pytest runs, the in-process transports or fake.httpserver need.
-NOT_FOR_THE_SERVER = ("pytest", "_pytest", "pytest_httpserver", "httpx", "telnyx")
+# Modules only pytest runs, the in-process transports or fake.httpserver need (werkzeug is
+# pytest-httpserver's), and what only async waiting needs.
+NOT_FOR_THE_SERVER = (
+    "pytest",
+    "_pytest",
+    "pytest_httpserver",
+    "httpx",
+    "telnyx",
+    "werkzeug",
+    "asyncio",
+)
 
 
 def _loaded_after(statement: str) -> list[str]:

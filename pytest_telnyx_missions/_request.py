@@ -1,0 +1,91 @@
+"""A request as the fake reads it from a WSGI environ.
+
+What werkzeug's ``Request`` gives for the few things the fake asks (method, path, body, query,
+a header, the host's URL), read once. The request pipeline and the control API both read
+requests this way; werkzeug is left to the user's pytest-httpserver handlers, so the standalone
+server starts without importing it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+__all__ = ["Incoming"]
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+class Incoming:
+    """One request: its environ, method, path (decoded as werkzeug decodes it) and whole body."""
+
+    __slots__ = ("_query", "body", "environ", "method", "path")
+
+    def __init__(self, environ: WSGIEnvironment) -> None:
+        self.environ = environ
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        # PEP 3333's latin-1 text back to the UTF-8 the client sent, invalid bytes replaced.
+        path: str = environ.get("PATH_INFO") or ""
+        self.path = "/" + path.encode("latin-1").decode(errors="replace").lstrip("/")
+        self.body = _whole_body(environ)
+        self._query: dict[str, list[str]] | None = None
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """The query as Starlette reads it: ``parse_qsl`` of the raw query string, blanks kept,
+        and percent-escapes that are not UTF-8 replaced by U+FFFD."""
+        if self._query is None:
+            lists: dict[str, list[str]] = {}
+            raw = self.environ.get("QUERY_STRING", "")
+            for key, value in parse_qsl(raw, keep_blank_values=True) if raw else ():
+                lists.setdefault(key, []).append(value)
+            self._query = lists
+        return self._query
+
+    def header(self, name: str) -> str | None:
+        """A header's value by its name (any case), or None."""
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+        value: str | None = self.environ.get(key)
+        return value
+
+    def host_url(self) -> str:
+        """``http://host:port`` as the client addressed it (its ``Host``), default port left out."""
+        scheme: str = self.environ.get("wsgi.url_scheme", "http")
+        host: str = self.environ.get("HTTP_HOST") or ""
+        if not host:
+            host = self.environ.get("SERVER_NAME", "")
+            port = self.environ.get("SERVER_PORT", "")
+            if port and port != _DEFAULT_PORTS.get(scheme):
+                host = f"{host}:{port}"
+        default = _DEFAULT_PORTS.get(scheme)
+        if default is not None and host.endswith(f":{default}"):
+            host = host[: -len(default) - 1]
+        return f"{scheme}://{host}"
+
+
+def _whole_body(environ: WSGIEnvironment) -> bytes:
+    """The body: all of it when the server says the stream ends with it (both of the fake's
+    servers do), else ``CONTENT_LENGTH`` bytes; none without a length, as werkzeug reads it."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if environ.get("wsgi.input_terminated"):
+        whole: bytes = stream.read()
+        return whole
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b""
+    parts: list[bytes] = []
+    while length > 0:
+        part: bytes = stream.read(length)
+        if not part:
+            break
+        parts.append(part)
+        length -= len(part)
+    return b"".join(parts)
