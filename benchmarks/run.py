@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -211,59 +212,37 @@ def in_process_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
     answer = {"data": fake.get_run(run.run_id).model_dump(mode="json")}
     auth = {"authorization": f"Bearer {fake.api_key}"}
     ours = httpx.Client(transport=fake.httpx_transport(), base_url=base, headers=auth)
-    sdk_ours = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=ours)
-    rows = []
+
+    def against(other_name: str, theirs: httpx.Client, indent: str = "") -> list[Row]:
+        """httpx's PATCH, then the SDK's runs.update, each through ``ours`` and ``theirs``."""
+        sdks = [
+            telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=client)
+            for client in (ours, theirs)
+        ]
+        return [
+            compare(
+                f"{indent}{what}",
+                functools.partial(call, ours, sdks[0]),
+                other_name,
+                functools.partial(call, theirs, sdks[1]),
+                settings,
+                fake.reset,
+            )
+            for what, call in (
+                ("PATCH in-process, httpx", lambda client, _: client.patch(path, json=BODY)),
+                ("runs.update in-process, official SDK", lambda _, sdk: _sdk_update(sdk, run)),
+            )
+        ]
+
     # respx.mock() patches httpx's transport class; the fake's transport is not that class, so
     # it is untouched while the mock is on.
     with respx.mock(base_url=base, assert_all_called=False) as mocked:
         mocked.patch(path).respond(json=answer)
-        patched = httpx.Client(base_url=base, headers=auth)
-        sdk_patched = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=patched)
-        rows.append(
-            compare(
-                "PATCH in-process, httpx",
-                lambda: ours.patch(path, json=BODY),
-                "respx route (respx.mock)",
-                lambda: patched.patch(path, json=BODY),
-                settings,
-                fake.reset,
-            )
-        )
-        rows.append(
-            compare(
-                "runs.update in-process, official SDK",
-                lambda: _sdk_update(sdk_ours, run),
-                "respx route (respx.mock)",
-                lambda: _sdk_update(sdk_patched, run),
-                settings,
-                fake.reset,
-            )
-        )
+        rows = against("respx route (respx.mock)", httpx.Client(base_url=base, headers=auth))
     router = respx.Router(base_url=base, assert_all_called=False)
     router.patch(path).respond(json=answer)
     bare = httpx.Client(transport=httpx.MockTransport(router.handler), base_url=base, headers=auth)
-    sdk_bare = telnyx.Telnyx(api_key="k", base_url=base, max_retries=0, http_client=bare)
-    rows.append(
-        compare(
-            "  PATCH in-process, httpx",
-            lambda: ours.patch(path, json=BODY),
-            "bare respx router (MockTransport)",
-            lambda: bare.patch(path, json=BODY),
-            settings,
-            fake.reset,
-        )
-    )
-    rows.append(
-        compare(
-            "  runs.update in-process, official SDK",
-            lambda: _sdk_update(sdk_ours, run),
-            "bare respx router (MockTransport)",
-            lambda: _sdk_update(sdk_bare, run),
-            settings,
-            fake.reset,
-        )
-    )
-    return rows
+    return rows + against("bare respx router (MockTransport)", bare, indent="  ")
 
 
 def _pytest_seconds(path: Path) -> float:
