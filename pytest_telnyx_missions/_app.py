@@ -236,7 +236,7 @@ class App:
                 operation=exchange.operation.name if exchange.operation else None,
                 path_params=exchange.params,
                 query=request.query,
-                headers=_header_dict(request.environ),
+                headers=request.headers(),
                 body=request.body,
                 # A request refused before its body was read (401, 404...) still shows what came.
                 json=exchange.sent if exchange.sent is not None else _sent_json(request),
@@ -298,40 +298,6 @@ def _on_a_fresh_stack(answer: Callable[[], Reply]) -> Reply:
     worker.start()
     worker.join()
     return answered[0]
-
-
-def _header_dict(environ: WSGIEnvironment) -> dict[str, str]:
-    """The request's headers with lower-case names, as ``request.headers`` lists them (werkzeug's
-    ``EnvironHeaders``), read straight from ``environ``: the journal keeps them."""
-    headers: dict[str, str] = {}
-    for key, value in environ.items():
-        name = _HEADER_NAMES.get(key)
-        if name is None:
-            name = _header_name(key)
-            if len(_HEADER_NAMES) < _HEADER_NAMES_KEPT:
-                _HEADER_NAMES[key] = name
-        # werkzeug lists CONTENT_TYPE and CONTENT_LENGTH only when set, other headers always.
-        if name and (value or name not in _BODY_HEADERS):
-            headers[name] = value
-    return headers
-
-
-def _header_name(key: str) -> str:
-    """The header name of an environ key, lower-case; '' for the keys that are no header,
-    and for the two that werkzeug leaves out (``HTTP_CONTENT_TYPE``: the body's type is
-    ``CONTENT_TYPE``)."""
-    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        return key.replace("_", "-").lower()
-    if not key.startswith("HTTP_") or key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-        return ""
-    return key[5:].replace("_", "-").lower()
-
-
-# Every request asks for the same few keys: their names are kept (a cap, against a client
-# that sends a new header name with each request).
-_HEADER_NAMES: dict[str, str] = {}
-_HEADER_NAMES_KEPT = 1024
-_BODY_HEADERS = frozenset({"content-type", "content-length"})
 
 
 def _unprefixed(path: str) -> str:

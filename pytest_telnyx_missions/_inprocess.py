@@ -20,6 +20,8 @@ import anyio.to_thread
 import h11
 import httpx
 
+from ._request import environ_key
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
@@ -145,10 +147,9 @@ def _environ(request: httpx.Request) -> dict[str, Any]:
 
 
 def _environ_key(raw_key: bytes) -> str:
-    """The environ key of a header (``HTTP_USER_AGENT``); the few names a client sends are kept
-    (a cap, against a client that sends a new name with each request)."""
-    key = raw_key.decode("latin-1").upper().replace("-", "_")
-    key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
+    """``environ_key`` of a header name as sent; the few names a client sends are kept (a cap,
+    against a client that sends a new name with each request)."""
+    key = environ_key(raw_key.decode("latin-1"))
     if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_KEPT:
         _ENVIRON_KEYS[raw_key] = key
     return key

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-__all__ = ["Incoming"]
+__all__ = ["Incoming", "environ_key", "header_name"]
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
@@ -47,11 +47,22 @@ class Incoming:
 
     def header(self, name: str) -> str | None:
         """A header's value by its name (any case), or None."""
-        key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = f"HTTP_{key}"
-        value: str | None = self.environ.get(key)
+        value: str | None = self.environ.get(environ_key(name))
         return value
+
+    def headers(self) -> dict[str, str]:
+        """The headers with lower-case names, as werkzeug's ``EnvironHeaders`` lists them."""
+        headers: dict[str, str] = {}
+        for key, value in self.environ.items():
+            name = _HEADER_NAMES.get(key)
+            if name is None:
+                name = header_name(key)
+                if len(_HEADER_NAMES) < _KEPT:
+                    _HEADER_NAMES[key] = name
+            # werkzeug lists CONTENT_TYPE and CONTENT_LENGTH only when set, other headers always.
+            if name and (value or key not in _BODY_KEYS):
+                headers[name] = value
+        return headers
 
     def host_url(self) -> str:
         """``http://host:port`` as the client addressed it (its ``Host``), default port left out."""
@@ -66,6 +77,31 @@ class Incoming:
         if default is not None and host.endswith(f":{default}"):
             host = host[: -len(default) - 1]
         return f"{scheme}://{host}"
+
+
+def environ_key(name: str) -> str:
+    """The environ key of a header name, as PEP 3333 has it (``User-Agent``:
+    ``HTTP_USER_AGENT``; the body's two have no prefix)."""
+    key = name.upper().replace("-", "_")
+    return key if key in _BODY_KEYS else f"HTTP_{key}"
+
+
+def header_name(key: str) -> str:
+    """The lower-case header name of an environ key; '' for a key that is no header, and for
+    the two that werkzeug leaves out (``HTTP_CONTENT_TYPE``: the body's type is
+    ``CONTENT_TYPE``)."""
+    if key in _BODY_KEYS:
+        return key.replace("_", "-").lower()
+    if not key.startswith("HTTP_") or key[5:] in _BODY_KEYS:
+        return ""
+    return key[5:].replace("_", "-").lower()
+
+
+_BODY_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+# Every request has the same few keys: their names are kept (a cap, against a client that
+# sends a new header name with each request).
+_HEADER_NAMES: dict[str, str] = {}
+_KEPT = 1024
 
 
 def _whole_body(environ: WSGIEnvironment) -> bytes:

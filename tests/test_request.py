@@ -92,3 +92,20 @@ def test_headers_by_name_in_any_case() -> None:
 )
 def test_host_url_is_what_the_client_addressed(extra: dict[str, str], expected: str) -> None:
     assert Incoming(_environ(**extra)).host_url() == expected
+
+
+def test_headers_as_werkzeug_lists_them() -> None:
+    request = Incoming(
+        _environ(
+            HTTP_X_TRACE_ID="t1",
+            HTTP_EMPTY="",
+            CONTENT_TYPE="application/json",
+            CONTENT_LENGTH="",
+            HTTP_CONTENT_TYPE="text/plain",
+        )
+    )
+    assert request.headers() == {
+        "x-trace-id": "t1",
+        "empty": "",
+        "content-type": "application/json",
+    }
