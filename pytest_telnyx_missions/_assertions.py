@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 from ._calls import CallList, status_changes, status_of
-from ._journal import RecordedRequest, RunUpdate, canonical_id
+from ._journal import RecordedRequest, RunUpdate
+from ._models import canonical_id
 
 if TYPE_CHECKING:
     from ._models import MissionRun

@@ -24,7 +24,7 @@ from ._calls import (
     checked_operation,
     status_changes,
 )
-from ._journal import canonical_id
+from ._models import canonical_id
 
 if TYPE_CHECKING:
     from ._journal import Journal

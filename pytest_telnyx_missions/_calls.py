@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
-from ._journal import UPDATE_RUN, RecordedRequest, canonical_id
+from ._journal import UPDATE_RUN, RecordedRequest
+from ._models import canonical_id
 
 __all__ = [
     "OPERATION_NAMES",

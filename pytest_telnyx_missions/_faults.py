@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import NO_RETRY, ApiError, telnyx_error
 from ._fault_answers import Firing, check_generated_field
 from ._fault_options import Fault, FaultOptions
-from ._journal import canonical_id
+from ._models import canonical_id
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+
+from ._models import canonical_id
 
 UPDATE_RUN = "update_run"
 
@@ -91,14 +92,6 @@ class RunUpdate:
             response=request.response,
             request=request,
         )
-
-
-def canonical_id(value: str) -> str:
-    """A UUID in canonical lower-case form, as the fake stores it; anything else unchanged."""
-    try:
-        return str(UUID(value.strip()))
-    except (ValueError, AttributeError):
-        return value
 
 
 class Journal:

@@ -122,6 +122,14 @@ UUID_ADAPTER: TypeAdapter[UUID] = TypeAdapter(UUID)
 """Validates ids declared ``format: uuid``, as FastAPI validates a ``UUID`` path parameter."""
 
 
+def canonical_id(value: str) -> str:
+    """A UUID in canonical lower-case form, as the fake stores it; anything else unchanged."""
+    try:
+        return str(UUID(value.strip()))
+    except (ValueError, AttributeError):
+        return value
+
+
 class PageQuery(BaseModel):
     page_number: PageNumber = 1
     page_size: PageSize = 20

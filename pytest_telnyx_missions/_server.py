@@ -30,8 +30,8 @@ from ._config import (
 from ._control import ControlApp, remote_access_warning
 from ._faults import FaultControls, FaultRegistry
 from ._http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits
-from ._journal import Journal, RecordedRequest, RunUpdate, canonical_id
-from ._models import Event, Mission, MissionRun, PlanStep
+from ._journal import Journal, RecordedRequest, RunUpdate
+from ._models import Event, Mission, MissionRun, PlanStep, canonical_id
 from ._routes import OPERATIONS
 from ._seeding import Seeder
 from ._serving import Dispatcher

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .._journal import canonical_id
+from .._models import canonical_id
 from .._operations import Call
 from .._state import ATTACHMENT_KINDS, AttachmentKind, json_time
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._journal import canonical_id
-from .._models import CreateMissionRequest, Mission, PageQuery, UpdateMissionRequest
+from .._models import CreateMissionRequest, Mission, PageQuery, UpdateMissionRequest, canonical_id
 from .._operations import Call
 from ._paging import data, page
 
