@@ -40,7 +40,7 @@ import telnyx
 from pytest_httpserver import HTTPServer
 
 from pytest_telnyx_missions import FakeMissions, MissionRun, RecordedRequest
-from pytest_telnyx_missions._http import KeepAliveServer
+from pytest_telnyx_missions._serving.http import KeepAliveServer
 
 
 @dataclass(frozen=True)

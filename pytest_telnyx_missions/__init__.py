@@ -11,12 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._calls import CallList, OperationName, RecordedCall, StatusChange
-    from ._faults import Fault, FaultRule
-    from ._journal import RecordedRequest, RunUpdate
-    from ._limits import ServerLimits
-    from ._models import Event, Mission, MissionRun, PlanStep, RunStatus
-    from ._server import FakeMissions
+    from ._api.models import Event, Mission, MissionRun, PlanStep, RunStatus
+    from ._fake import FakeMissions
+    from ._journal.calls import CallList, OperationName, RecordedCall, StatusChange
+    from ._journal.recording import RecordedRequest, RunUpdate
+    from ._pipeline.faults.rules import Fault, FaultRule
+    from ._serving.limits import ServerLimits
 
 __all__ = [
     "CallList",
@@ -37,21 +37,21 @@ __all__ = [
 ]
 
 _HOMES = {
-    "CallList": "._calls",
-    "OperationName": "._calls",
-    "RecordedCall": "._calls",
-    "StatusChange": "._calls",
-    "Event": "._models",
-    "FakeMissions": "._server",
-    "Fault": "._faults",
-    "FaultRule": "._faults",
-    "Mission": "._models",
-    "MissionRun": "._models",
-    "PlanStep": "._models",
-    "RecordedRequest": "._journal",
-    "RunStatus": "._models",
-    "RunUpdate": "._journal",
-    "ServerLimits": "._limits",
+    "CallList": "._journal.calls",
+    "OperationName": "._journal.calls",
+    "RecordedCall": "._journal.calls",
+    "StatusChange": "._journal.calls",
+    "Event": "._api.models",
+    "FakeMissions": "._fake",
+    "Fault": "._pipeline.faults.rules",
+    "FaultRule": "._pipeline.faults.rules",
+    "Mission": "._api.models",
+    "MissionRun": "._api.models",
+    "PlanStep": "._api.models",
+    "RecordedRequest": "._journal.recording",
+    "RunStatus": "._api.models",
+    "RunUpdate": "._journal.recording",
+    "ServerLimits": "._serving.limits",
 }
 
 

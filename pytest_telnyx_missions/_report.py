@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ._calls import calls_in, status_changes
-from ._journal import RecordedRequest
+from ._journal.calls import calls_in, status_changes
+from ._journal.recording import RecordedRequest
 
 if TYPE_CHECKING:
-    from ._server import FakeMissions
+    from ._fake import FakeMissions
 
 __all__ = ["DEFAULT_MAX_ROWS", "SECTION_TITLE", "TestJournal"]
 

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ._config import DEFAULTS, parse_clock
-from ._control import remote_access_warning
-from ._limits import ServerLimits
-from ._server import FakeMissions, is_loopback
+from ._fake import FakeMissions, is_loopback
+from ._serving.control import remote_access_warning
+from ._serving.limits import ServerLimits
 
 PROG = "telnyx-missions-fake"
 DEFAULT_HOST = "127.0.0.1"

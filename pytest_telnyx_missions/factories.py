@@ -20,9 +20,9 @@ from typing import Any, cast
 
 from faker import Faker
 
-from ._catalog import InvalidPayload, InvalidRunId, invalid_run_ids, invalid_update_run_payloads
-from ._models import Mission, MissionRun, RunStatus, RunStatusName
-from ._seeding import make_mission, make_run
+from ._api.catalog import InvalidPayload, InvalidRunId, invalid_run_ids, invalid_update_run_payloads
+from ._api.models import Mission, MissionRun, RunStatus, RunStatusName
+from ._state.seeding import make_mission, make_run
 
 __all__ = [
     "UPDATE_RUN_FIELDS",

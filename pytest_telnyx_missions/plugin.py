@@ -13,12 +13,12 @@ import pytest
 
 # Before anything imports the helpers, so that pytest rewrites their asserts. pytest imports this
 # module through the package, whose __init__ imports nothing (see there).
-pytest.register_assert_rewrite("pytest_telnyx_missions._assertions")
+pytest.register_assert_rewrite("pytest_telnyx_missions._checks.assertions")
 
 from ._config import DEFAULTS, OPTION_NAMES  # noqa: E402
-from ._limits import ServerLimits  # noqa: E402
+from ._fake import FakeMissions  # noqa: E402
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
-from ._server import FakeMissions  # noqa: E402
+from ._serving.limits import ServerLimits  # noqa: E402
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test  # noqa: E402
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         'pip install "pytest-telnyx-missions[hypothesis]"'
     ) from exc
 
-from ._catalog import InvalidPayload, answer, invalid_update_run_payloads, json_case
-from ._errors import json_invalid_error
-from ._models import RunStatus
+from ._api.catalog import InvalidPayload, answer, invalid_update_run_payloads, json_case
+from ._api.errors import json_invalid_error
+from ._api.models import RunStatus
 
 __all__ = ["invalid_update_run_payload_cases", "json_values", "update_run_payloads"]
 

@@ -502,7 +502,7 @@ def test_the_helper_module_is_registered_for_assertion_rewriting(
         import sys
 
         def test_rewritten(telnyx_missions):
-            module = sys.modules["pytest_telnyx_missions._assertions"]
+            module = sys.modules["pytest_telnyx_missions._checks.assertions"]
             assert type(module.__loader__).__name__ == "AssertionRewritingHook"
         """
     )

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from pytest_telnyx_missions import CallList, FakeMissions, OperationName
-from pytest_telnyx_missions._routes import OPERATIONS
+from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
 from .helpers import README, expect_lines, run_inner
 

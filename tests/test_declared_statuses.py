@@ -17,8 +17,8 @@ import yaml
 from werkzeug.test import Client
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._operations import Operation
-from pytest_telnyx_missions._routes import OPERATIONS
+from pytest_telnyx_missions._pipeline.operations import Operation
+from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
 MISSION = "2f1e0c52-3c1a-4d0e-9a51-5c8e8d4b2f10"
 RUN = "9b0a7a7e-0d7e-4f55-8f8e-6b7d3c1a2b3c"

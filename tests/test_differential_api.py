@@ -22,7 +22,7 @@ import yaml
 
 import pytest_telnyx_missions
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._routes import OPERATIONS
+from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
 from .oracle import Oracle
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pytest_telnyx_missions import FakeMissions, Fault
-from pytest_telnyx_missions._fault_options import (
+from pytest_telnyx_missions._pipeline.faults.options import (
     MAX_DELAY_SECONDS,
     MAX_NESTING,
     MAX_RETRY_AFTER_SECONDS,

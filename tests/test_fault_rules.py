@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pytest_telnyx_missions import FakeMissions, Fault
-from pytest_telnyx_missions._models import MissionRun
+from pytest_telnyx_missions._api.models import MissionRun
 
 from .helpers import expect_lines, run_inner
 

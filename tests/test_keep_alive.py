@@ -11,7 +11,7 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._server import WORKER_THREAD_NAME
+from pytest_telnyx_missions._fake import WORKER_THREAD_NAME
 
 HANG = 10.0
 """Seconds after which a wait means the server hung: never a bound on how fast it answers."""

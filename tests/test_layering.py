@@ -39,8 +39,11 @@ def import_graph() -> dict[str, set[str]]:
 
 def test_the_graph_reads_the_imports() -> None:
     graph = import_graph()
-    assert "pytest_telnyx_missions._state" in graph["pytest_telnyx_missions._app"]
-    assert "pytest_telnyx_missions._operations" in graph["pytest_telnyx_missions._routes.runs"]
+    assert "pytest_telnyx_missions._state.store" in graph["pytest_telnyx_missions._pipeline.app"]
+    assert (
+        "pytest_telnyx_missions._pipeline.operations"
+        in graph["pytest_telnyx_missions._pipeline.routes.runs"]
+    )
 
 
 def test_no_import_cycle() -> None:
@@ -51,5 +54,13 @@ def test_no_import_cycle() -> None:
     # the lowest layers come before the pipeline, which comes before the fake
     position = {name: index for index, name in enumerate(order)}
     prefix = "pytest_telnyx_missions."
-    assert position[prefix + "_models"] < position[prefix + "_state"] < position[prefix + "_app"]
-    assert position[prefix + "_faults"] < position[prefix + "_app"] < position[prefix + "_server"]
+    assert (
+        position[prefix + "_api.models"]
+        < position[prefix + "_state.store"]
+        < position[prefix + "_pipeline.app"]
+    )
+    assert (
+        position[prefix + "_pipeline.faults.rules"]
+        < position[prefix + "_pipeline.app"]
+        < position[prefix + "_fake"]
+    )

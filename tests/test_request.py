@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_telnyx_missions._request import Incoming
+from pytest_telnyx_missions._api.request import Incoming
 
 
 def _environ(**extra: Any) -> dict[str, Any]:

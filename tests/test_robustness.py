@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._server import WORKER_THREAD_NAME
+from pytest_telnyx_missions._fake import WORKER_THREAD_NAME
 
 HANG = 60.0
 """Seconds only a hung fake would take: a bound no loaded machine reaches."""

@@ -28,7 +28,8 @@ from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.test import Client
 
-from pytest_telnyx_missions import FakeMissions, _models
+from pytest_telnyx_missions import FakeMissions
+from pytest_telnyx_missions._api import models as _models
 
 SPEC: dict[str, Any] = yaml.safe_load(
     (resources.files("pytest_telnyx_missions") / "spec" / "missions.openapi.yaml").read_text(

@@ -10,7 +10,7 @@ import telnyx
 import yaml
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._routes import OPERATIONS
+from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
 SPEC: dict[str, Any] = yaml.safe_load(
     files("pytest_telnyx_missions").joinpath("spec/missions.openapi.yaml").read_text("utf-8")

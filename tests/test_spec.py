@@ -9,7 +9,7 @@ import httpx
 import yaml
 
 from pytest_telnyx_missions import FakeMissions, MissionRun, RunStatus
-from pytest_telnyx_missions._models import UpdateMissionRunRequest
+from pytest_telnyx_missions._api.models import UpdateMissionRunRequest
 
 SPEC: dict[str, Any] = yaml.safe_load(
     files("pytest_telnyx_missions").joinpath("spec/missions.openapi.yaml").read_text("utf-8")
@@ -69,7 +69,7 @@ def test_update_run_operation_is_in_the_spec() -> None:
 def test_readme_lists_every_operation() -> None:
     from pathlib import Path
 
-    from pytest_telnyx_missions._routes import OPERATIONS
+    from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
     for op in OPERATIONS:
@@ -79,7 +79,7 @@ def test_readme_lists_every_operation() -> None:
 
 
 def test_answers_validate_against_the_spec_response_models(telnyx_missions: FakeMissions) -> None:
-    from pytest_telnyx_missions._models import HTTPValidationError, MissionRunResponse
+    from pytest_telnyx_missions._api.models import HTTPValidationError, MissionRunResponse
 
     run = telnyx_missions.runs[0]
     url = f"{telnyx_missions.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}"

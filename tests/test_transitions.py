@@ -8,7 +8,7 @@ import pytest
 import telnyx
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._models import RunStatusName
+from pytest_telnyx_missions._api.models import RunStatusName
 
 
 def test_free_by_default(telnyx_missions: FakeMissions) -> None:

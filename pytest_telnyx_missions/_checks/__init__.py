@@ -1,0 +1,1 @@
+"""The checks asked of the journal: the diff engine, assertions, waiting."""

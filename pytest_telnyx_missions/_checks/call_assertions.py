@@ -1,0 +1,199 @@
+"""Calls of every operation: the typed list, the status history, and their assertion helpers
+(mixed into ``FakeMissions``). The messages come from ``_assertions``' one diff engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from .._api.models import canonical_id
+from .._journal.calls import (
+    STATUS_OPERATIONS,
+    CallList,
+    OperationName,
+    RecordedCall,
+    StatusChange,
+    calls_in,
+    checked_operation,
+    status_changes,
+)
+from .assertions import (
+    describe,
+    fields_text,
+    matches,
+    nearest_first,
+    plural,
+    shown_fields,
+)
+
+if TYPE_CHECKING:
+    from .._api.models import MissionRun
+    from .._journal.recording import Journal
+
+__all__ = ["CallAssertions", "called_operations", "path_ids"]
+
+
+class CallAssertions:
+    """``calls``, ``status_history``, ``assert_called`` and friends over the host's journal."""
+
+    if TYPE_CHECKING:
+        _journal: Journal
+
+        @property
+        def runs(self) -> list[MissionRun]: ...
+
+    def calls(self, operation: OperationName | None = None, **path_params: str) -> CallList:
+        """Every call of ``operation`` (or of any operation) in arrival order, rejected ones
+        included, optionally only those with these ids in their path (``run_id=...``)."""
+        if operation is not None:
+            checked_operation(operation)
+        return calls_in(self._journal.entries, operation, path_params)
+
+    def status_history(self, run_id: str) -> list[StatusChange]:
+        """Every applied change of the run's status, in order, each with the call that made it:
+        a PATCH that sent a status, ``pause_run``, ``resume_run``, ``cancel_run``."""
+        return status_changes(self._status_calls(run_id))
+
+    def assert_called(
+        self, operation: OperationName, *, times: int | None = None, **fields: Any
+    ) -> CallList:
+        """Some applied call of ``operation`` (exactly ``times`` of them, when given) sent at
+        least ``fields`` (ids in the path count as fields); returns the matching calls."""
+        __tracebackhide__ = True
+        checked_operation(operation)
+        shown = shown_fields(fields)
+        numbered = list(enumerate(self.calls(operation), 1))
+        found = [(n, call) for n, call in numbered if call.applied and matches(call, fields)]
+        if (times is None and found) or len(found) == times:
+            return CallList(call for _, call in found)
+        if found:
+            numbers = ", ".join(f"#{number}" for number, _ in found)
+            what = (
+                f"{len(found)} applied calls of {operation} ({numbers}) matched the expected "
+                f"fields; expected {times}."
+            )
+        else:
+            expectation = "" if times is None else f"; expected {times}"
+            what = f"no applied call of {operation} matched the expected fields{expectation}."
+        self._fail_calls("assert_called", what, operation, numbered, fields, shown)
+
+    def assert_not_called(self, operation: OperationName, **fields: Any) -> None:
+        """No applied call of ``operation`` (that sent these ``fields``, when given).
+
+        Rejected calls do not count (the fake changed nothing); ``calls()`` lists them.
+        """
+        __tracebackhide__ = True
+        checked_operation(operation)
+        numbered = list(enumerate(self.calls(operation), 1))
+        found = [(n, call) for n, call in numbered if call.applied and matches(call, fields)]
+        if not found:
+            return
+        which = f" matching {fields_text(shown_fields(fields))}" if fields else ""
+        lines = [
+            f"assert_not_called: expected no applied call of {operation}{which}, "
+            f"but {plural(len(found), 'call')} came:",
+            *(describe(number, call, path_ids(call)) for number, call in found),
+        ]
+        raise AssertionError("\n".join(lines))
+
+    def assert_event_logged(self, run_id: str, **fields: Any) -> RecordedCall:
+        """Some applied ``log_event`` of ``run_id`` sent at least ``fields`` (``type=...``,
+        ``summary=...``); returns the first such call."""
+        __tracebackhide__ = True
+        return self._assert_run_call("assert_event_logged", "log_event", run_id, fields)
+
+    def assert_plan_step_updated(self, run_id: str, step_id: str, **fields: Any) -> RecordedCall:
+        """Some applied ``update_plan_step`` of that step sent at least ``fields``
+        (``status=...``); returns the first such call."""
+        __tracebackhide__ = True
+        expected = {"step_id": step_id, **fields}
+        return self._assert_run_call(
+            "assert_plan_step_updated", "update_plan_step", run_id, expected
+        )
+
+    # -- shared ----------------------------------------------------------------------------
+    def _status_calls(self, run_id: str) -> CallList:
+        """The calls of a run that can change its status, applied or not, in order."""
+        run = canonical_id(str(run_id))
+        return CallList(
+            call
+            for call in calls_in(self._journal.entries, None, {"run_id": run})
+            if call.operation in STATUS_OPERATIONS
+        )
+
+    def _assert_run_call(
+        self, helper: str, operation: OperationName, run_id: str, fields: Mapping[str, Any]
+    ) -> RecordedCall:
+        __tracebackhide__ = True
+        shown = shown_fields(fields)
+        run = canonical_id(str(run_id))
+        numbered = list(enumerate(self.calls(operation, run_id=run), 1))
+        for _, call in numbered:
+            if call.applied and matches(call, fields):
+                return call
+        lines = [
+            f"{helper}: no applied {operation} call of run {run} matched the expected fields.",
+            f"Expected: {fields_text(shown)}",
+        ]
+        if numbered:
+            lines.append(
+                f"{operation} calls of run {run} ({len(numbered)} recorded), nearest miss first:"
+            )
+            lines.extend(nearest_first(numbered, fields, shown))
+        else:
+            lines.extend(self._runs_that_got(operation, run))
+        raise AssertionError("\n".join(lines))
+
+    def _fail_calls(
+        self,
+        helper: str,
+        what: str,
+        operation: OperationName,
+        numbered: list[tuple[int, RecordedCall]],
+        fields: Mapping[str, Any],
+        shown: Mapping[str, str],
+    ) -> NoReturn:
+        __tracebackhide__ = True
+        lines = [f"{helper}: {what}", f"Expected: {fields_text(shown)}"]
+        if numbered:
+            lines.append(f"Calls of {operation} ({len(numbered)} recorded), nearest miss first:")
+            lines.extend(nearest_first(numbered, fields, shown, path_ids))
+        else:
+            lines.append(f"{operation} was never called (applied or rejected).")
+            lines.append(called_operations(self.calls()))
+        raise AssertionError("\n".join(lines))
+
+    def _runs_that_got(self, operation: OperationName, run: str) -> list[str]:
+        lines = [f"Run {run} got no {operation} calls at all (applied or rejected)."]
+        if run not in {known.run_id for known in self.runs}:
+            lines[0] += " The fake has no run with this id."
+        others: dict[str, list[RecordedCall]] = {}
+        for call in self.calls(operation):
+            others.setdefault(call.run_id or "", []).append(call)
+        if not others:
+            lines.append(f"No run got any {operation} call.")
+            return lines
+        lines.append(f"Runs that did get {operation} calls:")
+        for other, calls in others.items():
+            applied = sum(call.applied for call in calls)
+            lines.append(
+                f"  {other} (mission {calls[0].mission_id}): {plural(len(calls), 'call')}, "
+                f"{applied} applied, {len(calls) - applied} rejected"
+            )
+        return lines
+
+
+def path_ids(call: RecordedCall) -> str:
+    """The ids in a call's path but the mission's, so calls of several runs tell apart."""
+    ids = [f"{key}={value}" for key, value in call.path_params.items() if key != "mission_id"]
+    return f"[{', '.join(ids)}] " if ids else ""
+
+
+def called_operations(calls: CallList) -> str:
+    if not calls:
+        return "No operation was called."
+    counts: dict[str, int] = {}
+    for call in calls:
+        counts[call.operation] = counts.get(call.operation, 0) + 1
+    listed = ", ".join(f"{name} ({count})" for name, count in counts.items())
+    return f"Operations that were called: {listed}"

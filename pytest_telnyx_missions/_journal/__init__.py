@@ -1,0 +1,1 @@
+"""What the fake received: the journal and its typed records."""

@@ -1,0 +1,214 @@
+"""Recorded calls of every operation, typed, and the status history of a run, from the journal.
+
+A *call* is a journal entry whose request reached an operation (routed); requests that matched no
+route stay in ``requests`` only. This module sits beside the journal: it knows operation names
+(a ``Literal`` a test holds equal to the route table), never the route table itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast, get_args
+
+from .._api.models import canonical_id
+from .recording import UPDATE_RUN, RecordedRequest
+
+__all__ = [
+    "OPERATION_NAMES",
+    "STATUS_OPERATIONS",
+    "CallList",
+    "OperationName",
+    "RecordedCall",
+    "StatusChange",
+    "calls_in",
+    "checked_operation",
+    "status_changes",
+    "status_of",
+]
+
+OperationName = Literal[
+    "list_missions",
+    "create_mission",
+    "list_recent_events",
+    "list_recent_runs",
+    "get_mission",
+    "update_mission",
+    "delete_mission",
+    "clone_mission",
+    "list_knowledge_bases",
+    "create_knowledge_base",
+    "get_knowledge_base",
+    "update_knowledge_base",
+    "delete_knowledge_base",
+    "list_mcp_servers",
+    "create_mcp_server",
+    "get_mcp_server",
+    "update_mcp_server",
+    "delete_mcp_server",
+    "list_tools",
+    "create_tool",
+    "get_tool",
+    "update_tool",
+    "delete_tool",
+    "list_runs",
+    "create_run",
+    "get_run",
+    "update_run",
+    "cancel_run",
+    "pause_run",
+    "resume_run",
+    "list_events",
+    "log_event",
+    "get_event",
+    "get_plan",
+    "create_plan",
+    "add_plan_steps",
+    "get_plan_step",
+    "update_plan_step",
+    "list_telnyx_agents",
+    "link_telnyx_agent",
+    "unlink_telnyx_agent",
+]
+"""Every operation's name, in the route table's order (a test keeps the two equal)."""
+
+OPERATION_NAMES: tuple[str, ...] = get_args(OperationName)
+
+# The status each run action sets (``_routes.runs``); a test holds this equal to what the fake does.
+_STATUS_SET_BY: Mapping[str, str] = {
+    "cancel_run": "cancelled",
+    "pause_run": "paused",
+    "resume_run": "running",
+}
+STATUS_OPERATIONS: frozenset[str] = frozenset({UPDATE_RUN, *_STATUS_SET_BY})
+"""The operations that can change a run's status."""
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request that reached an operation, applied or rejected."""
+
+    operation: OperationName
+    path_params: Mapping[str, str]
+    """The ids in the path (``mission_id``, ``run_id``, ``step_id``...), as the fake read them."""
+    fields: dict[str, Any]
+    """Exactly the keys of the JSON object sent (empty when the body was none or not an object)."""
+    status_code: int
+    """The status answered; 0 when a fault dropped the connection or sent garbage bytes."""
+    response: Any
+    request: RecordedRequest
+
+    @property
+    def applied(self) -> bool:
+        """True when the fake applied the call (even if a fault then lost the answer)."""
+        return self.request.applied
+
+    @property
+    def fault(self) -> str | None:
+        """The fault rule that answered this call, or None."""
+        return self.request.fault
+
+    @property
+    def mission_id(self) -> str | None:
+        return self.path_params.get("mission_id")
+
+    @property
+    def run_id(self) -> str | None:
+        return self.path_params.get("run_id")
+
+    @property
+    def duration(self) -> float:
+        """Seconds the answer took (see ``RecordedRequest.duration``)."""
+        return self.request.duration
+
+    @classmethod
+    def from_request(cls, request: RecordedRequest) -> RecordedCall:
+        assert request.operation is not None, "only routed requests are calls"
+        return cls(
+            operation=cast(OperationName, request.operation),
+            path_params=request.path_params,
+            fields=request.json if isinstance(request.json, dict) else {},
+            status_code=request.status_code,
+            response=request.response,
+            request=request,
+        )
+
+
+class CallList(list[RecordedCall]):
+    """Recorded calls in arrival order; a list, with the names of respx's call lists."""
+
+    @property
+    def called(self) -> bool:
+        return bool(self)
+
+    @property
+    def call_count(self) -> int:
+        return len(self)
+
+    @property
+    def last(self) -> RecordedCall:
+        """The latest call; IndexError when there is none."""
+        if not self:
+            raise IndexError("no call was recorded")
+        return self[-1]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One applied change of a run's status, and the call that made it."""
+
+    status: str
+    operation: OperationName
+    call: RecordedCall
+
+
+def checked_operation(operation: str) -> OperationName:
+    """``operation`` if it names an operation; otherwise a ValueError with the nearest names."""
+    if operation in OPERATION_NAMES:
+        return cast(OperationName, operation)
+    near = difflib.get_close_matches(str(operation), OPERATION_NAMES, n=3)
+    hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
+    raise ValueError(
+        f"Unknown operation {operation!r}.{hint} The operations are listed in the README "
+        "section 'Operations'."
+    )
+
+
+def calls_in(
+    entries: Iterable[RecordedRequest],
+    operation: str | None = None,
+    path_params: Mapping[str, Any] | None = None,
+) -> CallList:
+    """The routed entries, optionally of one operation and with these path params (ids compared
+    in canonical form, so an upper-case UUID finds the call)."""
+    wanted = {key: canonical_id(str(value)) for key, value in (path_params or {}).items()}
+    return CallList(
+        RecordedCall.from_request(entry)
+        for entry in entries
+        if entry.operation is not None
+        and (operation is None or entry.operation == operation)
+        and all(
+            canonical_id(entry.path_params.get(key, "")) == value for key, value in wanted.items()
+        )
+    )
+
+
+def status_of(call: RecordedCall) -> str | None:
+    """The status an applied call set, or None when it set none (a PATCH without a status)."""
+    if not call.applied:
+        return None
+    if call.operation == UPDATE_RUN:
+        status = call.fields.get("status")
+        return None if status is None else str(status)
+    return _STATUS_SET_BY.get(call.operation)
+
+
+def status_changes(calls: Iterable[RecordedCall]) -> list[StatusChange]:
+    """The changes of status the calls made, in order (give it one run's calls)."""
+    changes = []
+    for call in calls:
+        status = status_of(call) if call.operation in STATUS_OPERATIONS else None
+        if status is not None:
+            changes.append(StatusChange(status, call.operation, call))
+    return changes

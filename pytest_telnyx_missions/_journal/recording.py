@@ -1,0 +1,169 @@
+"""The journal: every request the fake received, in the order its effects were applied."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .._api.models import canonical_id
+
+UPDATE_RUN = "update_run"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as received, and what the fake answered."""
+
+    method: str
+    path: str
+    operation: str | None
+    """The operation name (``"update_run"``), or None when no route matched."""
+    path_params: Mapping[str, str]
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    json: Any
+    """The parsed JSON body, or None when there was none or it did not parse."""
+    status_code: int
+    """The status answered; 0 when a fault dropped the connection or sent garbage bytes."""
+    response: Any
+    """The JSON body answered, or None (no body, or a dropped/garbled answer)."""
+    time: datetime
+    internal_error: str | None = None
+    """The traceback of an exception raised inside the fake while answering, if any."""
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    fault: str | None = None
+    """A description of the fault rule that shaped this answer, or None when none did."""
+    processed_status: int | None = None
+    """With a fault that let the request through: the status the fake's own answer had."""
+    auto_created: tuple[str, ...] = ()
+    """What ``auto_create`` made for this request because it named it (``"run <id>"``)."""
+    duration: float = 0.0
+    """Seconds from the request reaching the pipeline to its answer being ready, plus the delay a
+    fault rule added before sending it."""
+
+    @property
+    def applied(self) -> bool:
+        """True when the fake applied the request: a 2xx answer, or, when a fault replaced the
+        answer, a 2xx before it was replaced (``status_code`` is 0 for a dropped connection)."""
+        status = self.status_code if self.fault is None else self.processed_status
+        return status is not None and 200 <= status < 300
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """One ``PATCH`` of a run, applied or rejected."""
+
+    mission_id: str
+    run_id: str
+    fields: dict[str, Any]
+    """Exactly the keys the client sent (empty when the body was not a JSON object)."""
+    status_code: int
+    response: Any
+    request: RecordedRequest
+
+    @property
+    def applied(self) -> bool:
+        """True when the update changed the run (even if a fault then lost the answer)."""
+        return self.request.applied
+
+    @property
+    def fault(self) -> str | None:
+        """The fault rule that answered this update, or None."""
+        return self.request.fault
+
+    @property
+    def status(self) -> Any:
+        """The ``status`` field as sent, or None."""
+        return self.fields.get("status")
+
+    @classmethod
+    def from_request(cls, request: RecordedRequest) -> RunUpdate:
+        sent = request.json if isinstance(request.json, dict) else {}
+        return cls(
+            mission_id=request.path_params.get("mission_id", ""),
+            run_id=request.path_params.get("run_id", ""),
+            fields=sent,
+            status_code=request.status_code,
+            response=request.response,
+            request=request,
+        )
+
+
+class Journal:
+    """Recorded requests in the order they were applied; appended under the store's lock.
+
+    With a ``limit``, only the latest ``limit`` entries are kept and :attr:`dropped` counts the
+    others (a standalone server runs for days). Waiters (``wait_for``) are woken on every record.
+    """
+
+    def __init__(self, lock: threading.RLock, limit: int | None = None) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"journal_limit must be at least 1 (or None), got {limit!r}")
+        self._lock = lock
+        self.limit = limit
+        self._entries: deque[RecordedRequest] = deque(maxlen=limit)
+        # Run updates by run id, so run_updates(run_id) never scans the whole journal.
+        self._updates_by_run: dict[str, deque[RecordedRequest]] = {}
+        self._recorded = threading.Condition(lock)
+        self._total = 0
+        """Entries recorded since the fake was made, never reset: tells a waiter something came."""
+        self.dropped = 0
+        """Entries dropped since the last clear to keep within ``limit``."""
+
+    def record(self, entry: RecordedRequest) -> None:
+        with self._recorded:
+            if self.limit is not None and len(self._entries) == self.limit:
+                self.dropped += 1
+                self._forget(self._entries[0])
+            self._entries.append(entry)
+            if entry.operation == UPDATE_RUN:
+                run_id = entry.path_params.get("run_id", "")
+                self._updates_by_run.setdefault(run_id, deque()).append(entry)
+            self._total += 1
+            self._recorded.notify_all()
+
+    def _forget(self, oldest: RecordedRequest) -> None:
+        """Drop the oldest entry from the index too (it is the oldest of its run)."""
+        if oldest.operation == UPDATE_RUN:
+            run_id = oldest.path_params.get("run_id", "")
+            updates = self._updates_by_run[run_id]
+            updates.popleft()
+            if not updates:
+                del self._updates_by_run[run_id]
+
+    def clear(self) -> None:
+        with self._recorded:
+            self._entries = deque(maxlen=self.limit)
+            self._updates_by_run = {}
+            self.dropped = 0
+            self._total += 1  # a waiter looks again: what it saw is gone
+            self._recorded.notify_all()
+
+    @property
+    def entries(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def snapshot(self) -> tuple[int, list[RecordedRequest]]:
+        """A marker for :meth:`wait_after` and the entries at that moment."""
+        with self._lock:
+            return self._total, list(self._entries)
+
+    def wait_after(self, marker: int, timeout: float) -> bool:
+        """Block until something is recorded after ``marker`` (see :meth:`snapshot`), or until
+        ``timeout`` seconds pass; True when something was."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: self._total != marker, timeout)
+
+    def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
+        with self._lock:
+            if run_id is None:
+                chosen = [entry for entry in self._entries if entry.operation == UPDATE_RUN]
+            else:
+                chosen = list(self._updates_by_run.get(canonical_id(str(run_id)), ()))
+        return [RunUpdate.from_request(entry) for entry in chosen]

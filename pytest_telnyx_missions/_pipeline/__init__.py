@@ -1,0 +1,1 @@
+"""The one request pipeline, its route table and its fault rules."""

@@ -1,0 +1,407 @@
+"""The WSGI app: one request pipeline for every route.
+
+route -> auth -> path params -> body -> fault rules -> validation -> handler -> journal. A route
+is a row in the table (``_routes.OPERATIONS``) plus a small handler; nothing here knows about runs.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+import re
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, ValidationError
+
+from .._api.answers import Outcome, Reply, to_reply
+from .._api.errors import (
+    BODY_PARSE_ERROR,
+    NO_RETRY,
+    ApiError,
+    json_invalid_error,
+    missing_error,
+    pydantic_errors,
+    telnyx_error,
+    validation_error,
+)
+from .._api.json_text import json_depth
+from .._api.models import UUID_ADAPTER
+from .._api.request import Incoming
+from .._journal.recording import Journal, RecordedRequest
+from .._state.store import Conflict, NotFound, Store
+from .operations import Call, Operation
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .faults.answers import Firing
+    from .faults.rules import FaultRegistry
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SHALLOW_ENOUGH = 200  # brackets; far from any stack's limit (1000 frames by default)
+MAX_JSON_DEPTH = 967
+"""The deepest JSON body FastAPI 0.128 parses on CPython 3.11 (measured against the test-only
+oracle: at 968 levels its ``json.loads`` runs out of stack and it answers 400 "There was an
+error parsing the body"). The fake answers that 400 above this depth, whatever its own stack."""
+
+
+class App:
+    """Routes, validates, dispatches and records; serves ``/v2/ai/missions/...`` and ``/ai/...``."""
+
+    def __init__(
+        self,
+        operations: Sequence[Operation],
+        store: Store,
+        journal: Journal,
+        *,
+        authorize: Callable[[str | None], bool],
+        faults: FaultRegistry | None = None,
+    ) -> None:
+        # Fixed segments before parameters, so /ai/missions/runs never reads as a mission id.
+        self._operations = sorted(operations, key=lambda op: op.path.count("{"))
+        # A parameter matches one whole segment, so a path can only match the operations with as
+        # many segments: routing tries those of the request's method first, in the same order,
+        # and the others only to tell a 405 from a 404.
+        self._by_segments: dict[int, list[Operation]] = {}
+        self._by_method: dict[tuple[int, str], list[Operation]] = {}
+        for operation in self._operations:
+            segments = operation.path.count("/")
+            self._by_segments.setdefault(segments, []).append(operation)
+            self._by_method.setdefault((segments, operation.method), []).append(operation)
+        self._store = store
+        self._journal = journal
+        self._authorize = authorize
+        self._faults = faults
+        self.lock: threading.RLock = store.lock
+        self._test = _TestTokens()
+
+    def begin_test(self, name: str) -> str:
+        """Start serving test ``name``: a new path prefix, and every earlier one refused.
+
+        A client made from the URL with this prefix reaches the fake while the test runs; once
+        the next test begins, its requests are answered 410 (never retried) and change nothing,
+        and :meth:`late_requests` names them. Requests without a prefix are always served.
+        """
+        with self.lock:
+            return self._test.begin(name)
+
+    def late_requests(self) -> list[str]:
+        """The requests refused since :meth:`begin_test` because an earlier test's client sent
+        them, one line each, naming that test."""
+        with self.lock:
+            return list(self._test.late)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.answer(environ)(environ, start_response)
+
+    def answer(self, environ: WSGIEnvironment) -> Reply:
+        """Answer the request of ``environ`` (left unchanged). Never raises."""
+        unprefixed = self._of_this_test(environ)
+        if isinstance(unprefixed, Reply):
+            return unprefixed
+        return self._handle(Incoming(unprefixed))
+
+    def _handle(self, request: Incoming) -> Reply:
+        exchange = _Exchange()
+        raw = request.body
+        if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
+            response = self._answer(request, exchange)
+        else:
+            response = _on_a_fresh_stack(lambda: self._answer(request, exchange))
+        if exchange.fault is not None:
+            exchange.fault.wait()  # latency, after recording and never under the lock
+        return response
+
+    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Reply:
+        """The request's environ without its test prefix (a copy; ``environ`` itself when it has
+        none), or the refusal of an earlier test's request."""
+        path: str = environ.get("PATH_INFO", "")
+        if not path.startswith(TEST_PREFIX):
+            return environ
+        token, _, rest = path[len(TEST_PREFIX) :].partition("/")
+        with self.lock:
+            current, earlier = self._test.token, self._test.earlier.get(token)
+            if token == current:
+                return {**environ, "PATH_INFO": f"/{rest}"}
+            if earlier is None:
+                return environ  # not a token this fake gave: an unknown route, reported as such
+            where = f"{environ.get('REQUEST_METHOD', 'GET').upper()} /{rest}"
+            self._test.late.append(
+                f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
+                "nothing changed)"
+            )
+        detail = (
+            f"This request comes from a client made in {earlier}, which has ended; the fake "
+            "refused it so that it cannot change the state of the test running now. Stop the "
+            "test's threads (or wait for them) before it ends."
+        )
+        gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
+        return to_reply(Outcome(gone.status, gone.body, gone.headers))
+
+    def _answer(self, request: Incoming, exchange: _Exchange) -> Reply:
+        try:
+            operation, call = self._prepare(request, exchange)
+            with self.lock:  # the journal's order is the order changes were applied
+                try:
+                    outcome = Outcome(operation.success_status, operation.handler(call))
+                finally:  # still under the lock: only this request's creations
+                    exchange.auto_created = tuple(self._store.take_auto_created())
+                return self._finish(request, exchange, outcome)
+        except ApiError as error:
+            exchange.internal_error = error.internal_error
+            outcome = Outcome(error.status, error.body, error.headers)
+        except (NotFound, Conflict) as refusal:
+            answer = _domain_error(refusal)
+            outcome = Outcome(answer.status, answer.body, answer.headers)
+        except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
+            exchange.internal_error = traceback.format_exc()
+            crash = telnyx_error(500)
+            outcome = Outcome(crash.status, crash.body)
+        return self._finish(request, exchange, outcome)
+
+    def _prepare(self, request: Incoming, exchange: _Exchange) -> tuple[Operation, Call]:
+        operation, params = self._route(request)
+        exchange.operation, exchange.params = operation, params
+        if not self._authorize(request.environ.get("HTTP_AUTHORIZATION")):
+            raise telnyx_error(401)
+        errors: list[dict[str, Any]] = []
+        for name in [name for name in params if name in operation.uuid_params]:  # path order
+            if _CANONICAL_UUID.fullmatch(params[name]):
+                continue  # already what validating and writing it back would give
+            try:
+                params[name] = str(UUID_ADAPTER.validate_python(params[name]))
+            except ValidationError as exc:
+                errors.extend(pydantic_errors(exc, ("path", name)))
+        query: BaseModel | None = None
+        if operation.query is not None:
+            # Starlette reads the last value of a repeated parameter.
+            given = {key: values[-1] for key, values in request.query.items()}
+            try:
+                query = operation.query.model_validate(given)
+            except ValidationError as exc:
+                errors.extend(pydantic_errors(exc, ("query",)))
+        body: BaseModel | None = None
+        sent: Any = None
+        unparsable: ApiError | None = None
+        if operation.any_json:
+            exchange.sent = sent = _lenient_json(request)
+        elif operation.body is not None:
+            try:
+                sent = _parse_body(request)
+            except ApiError as error:
+                unparsable = error
+            else:
+                if not isinstance(sent, bytes):
+                    exchange.sent = sent
+                body, body_errors = _validate_body(operation, sent)
+                errors.extend(body_errors)
+        if self._faults is not None:
+            exchange.fault = self._faults.fire(operation, params, exchange.sent)
+            if exchange.fault is not None and not exchange.fault.passes_through:
+                raise exchange.fault.stop()
+        if unparsable is not None:
+            raise unparsable
+        if errors:
+            raise validation_error(errors)
+        return operation, Call(
+            self._store, params, body, sent if isinstance(sent, dict) else {}, query
+        )
+
+    def _finish(self, request: Incoming, exchange: _Exchange, outcome: Outcome) -> Reply:
+        """Write the answer, then record it: one journal entry per request, whatever fails."""
+        processed_status: int | None = None
+        try:
+            if exchange.fault is not None:
+                processed_status = outcome.status if exchange.fault.passes_through else None
+                outcome = exchange.fault.answer(outcome)
+            reply = to_reply(outcome)
+        except Exception:  # noqa: BLE001 - reported by the teardown check, never swallowed
+            exchange.internal_error = traceback.format_exc()
+            crash = telnyx_error(500)
+            outcome = Outcome(crash.status, crash.body)
+            reply = to_reply(outcome)
+        self._journal.record(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                operation=exchange.operation.name if exchange.operation else None,
+                path_params=exchange.params,
+                query=request.query,
+                headers=request.headers(),
+                body=request.body,
+                # A request refused before its body was read (401, 404...) still shows what came.
+                json=exchange.sent if exchange.sent is not None else _sent_json(request),
+                status_code=outcome.status,
+                response=outcome.body,
+                time=datetime.now(timezone.utc),
+                internal_error=exchange.internal_error,
+                response_headers=outcome.headers,
+                fault=exchange.fault.description if exchange.fault else None,
+                processed_status=processed_status,
+                auto_created=exchange.auto_created,
+                duration=time.perf_counter()
+                - exchange.started
+                + ((exchange.fault.fault.delay or 0.0) if exchange.fault else 0.0),
+            )
+        )
+        return reply
+
+    def _route(self, request: Incoming) -> tuple[Operation, dict[str, str]]:
+        """The operation and raw path params, or the answer Starlette's router would give."""
+        method, path = request.method, _unprefixed(request.path)
+        segments = path.count("/")
+        for operation in self._by_method.get((segments, method), ()):
+            match = operation.pattern.match(path)
+            if match is not None:
+                return operation, match.groupdict()
+        for operation in self._by_segments.get(segments, ()):
+            if operation.pattern.match(path):  # Starlette answers with the first route matched
+                raise ApiError(405, {"detail": "Method Not Allowed"}, {"allow": operation.method})
+        toggled = path.rstrip("/") if path.endswith("/") else f"{path}/"
+        if path != "/" and any(op.pattern.match(toggled) for op in self._operations):
+            # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
+            target = request.path.rstrip("/") if path.endswith("/") else f"{request.path}/"
+            query = request.environ.get("QUERY_STRING", "")
+            location = request.host_url() + quote(target) + (f"?{query}" if query else "")
+            raise ApiError(307, None, {"location": location})
+        raise telnyx_error(404, f"The fake has no route for {method} {path}.", headers=NO_RETRY)
+
+
+def _domain_error(refusal: NotFound | Conflict) -> ApiError:
+    """The store's refusals in Telnyx's envelope; a conflict is not to be retried."""
+    if isinstance(refusal, NotFound):
+        return telnyx_error(404, str(refusal))
+    return telnyx_error(409, str(refusal), headers=NO_RETRY)
+
+
+def _on_a_fresh_stack(answer: Callable[[], Reply]) -> Reply:
+    """``answer()`` run on a new thread, whose stack is always the same.
+
+    Parsing, validating and describing JSON (``json.loads``, an enum's error message) recurse
+    once per level of nesting, so how deep a body they manage depends on how deep the stack
+    already is: a pytest run or a server thread would each answer deep input differently. A
+    body with enough brackets to come near the limit is answered from a fresh stack instead.
+    """
+    answered: list[Reply] = []
+    worker = threading.Thread(
+        target=lambda: answered.append(answer()), name="telnyx-missions-fake-deep-body"
+    )
+    worker.start()
+    worker.join()
+    return answered[0]
+
+
+def _unprefixed(path: str) -> str:
+    return path[3:] if path == "/v2" or path.startswith("/v2/") else path
+
+
+TEST_PREFIX = "/_t/"
+_EARLIER_TESTS_KEPT = 10_000  # names of earlier tests remembered (a few hundred kB at most)
+
+
+class _TestTokens:
+    """The path prefix of the test running now, and which test each earlier prefix served."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.name = ""
+        self.earlier: dict[str, str] = {}
+        self.late: list[str] = []
+
+    @property
+    def prefix(self) -> str:
+        return f"{TEST_PREFIX}{self.token}" if self.token else ""
+
+    def begin(self, name: str) -> str:
+        if self.token is not None:
+            self.earlier[self.token] = self.name
+            if len(self.earlier) > _EARLIER_TESTS_KEPT:
+                del self.earlier[next(iter(self.earlier))]
+        self.token, self.name, self.late = secrets.token_hex(6), name, []
+        return self.prefix
+
+
+@dataclass(slots=True)
+class _Exchange:
+    """What the pipeline learnt about a request so far, for the journal whatever the outcome."""
+
+    operation: Operation | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    sent: Any = None
+    internal_error: str | None = None
+    fault: Firing | None = None
+    auto_created: tuple[str, ...] = ()
+    started: float = field(default_factory=time.perf_counter)
+
+
+def _validate_body(
+    operation: Operation, sent: Any
+) -> tuple[BaseModel | None, list[dict[str, Any]]]:
+    assert operation.body is not None
+    if sent is None:
+        return None, [missing_error(("body",))] if operation.body_required else []
+    try:
+        return operation.body.model_validate(sent, from_attributes=True), []
+    except ValidationError as exc:
+        return None, pydantic_errors(exc, ("body",))
+
+
+def _parse_body(request: Incoming) -> Any:
+    """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise."""
+    raw = request.body
+    if not raw:
+        return None
+    try:
+        if _is_json(request.environ.get("CONTENT_TYPE")):
+            parsed = json.loads(raw)
+            # Cheap test first: only a body with that many brackets can nest that deep.
+            if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and (
+                json_depth(parsed) > MAX_JSON_DEPTH
+            ):
+                raise ApiError(400, BODY_PARSE_ERROR)
+            return parsed
+        raw.decode("utf-8")  # FastAPI would crash with a 500 here; the fake answers the 400.
+        return raw
+    except json.JSONDecodeError as exc:
+        raise validation_error([json_invalid_error(exc)]) from exc
+    except ApiError:
+        raise
+    except Exception as exc:  # RecursionError included: FastAPI's 400 for JSON too deep
+        raise ApiError(400, BODY_PARSE_ERROR) from exc
+
+
+def _lenient_json(request: Incoming) -> Any:
+    """The body as JSON if it is JSON; None otherwise (the service declares no body here)."""
+    raw = request.body
+    try:
+        return json.loads(raw) if raw else None
+    except Exception:  # noqa: BLE001 - an undeclared body is ignored, whatever it holds
+        return None
+
+
+def _sent_json(request: Incoming) -> Any:
+    """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
+    if not _is_json(request.environ.get("CONTENT_TYPE")):
+        return None
+    return _lenient_json(request)
+
+
+@lru_cache(maxsize=64)
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")

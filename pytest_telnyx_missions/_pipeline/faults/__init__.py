@@ -1,0 +1,1 @@
+"""Fault rules: their options, how they match, what they answer."""

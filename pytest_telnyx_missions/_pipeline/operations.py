@@ -1,0 +1,68 @@
+"""A row of the route table, and what its handler is given.
+
+Below the fault rules and the pipeline: a fault rule names operations, the pipeline routes to
+them, and neither imports the other for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from .._state.store import Store
+
+_M = TypeVar("_M", bound=BaseModel)
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: validated input and the store, already locked."""
+
+    store: Store
+    path: Mapping[str, str]
+    body: BaseModel | None
+    sent: Mapping[str, Any]
+    """The JSON object exactly as the client sent it (empty when there was none)."""
+    query: BaseModel | None = None
+
+    def body_as(self, model: type[_M]) -> _M:
+        assert isinstance(self.body, model), f"{model.__name__} expected, got {self.body!r}"
+        return self.body
+
+    def query_as(self, model: type[_M]) -> _M:
+        assert isinstance(self.query, model), f"{model.__name__} expected, got {self.query!r}"
+        return self.query
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of the route table."""
+
+    name: str
+    method: str
+    path: str
+    handler: Handler
+    success_status: int = 200
+    body: type[BaseModel] | None = None
+    body_required: bool = False
+    query: type[BaseModel] | None = None
+    uuid_params: frozenset[str] = frozenset({"mission_id", "run_id"})
+    any_json: bool = False
+    """No declared body, but a JSON object sent along is kept (``Call.sent``), never rejected."""
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = _PARAM.sub(
+            lambda m: f"(?P<{m.group(1)}>[^/]+)",
+            re.escape(self.path).replace(r"\{", "{").replace(r"\}", "}"),
+        )
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))

@@ -1,0 +1,56 @@
+"""Handlers for missions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._api.models import (
+    CreateMissionRequest,
+    Mission,
+    PageQuery,
+    UpdateMissionRequest,
+    canonical_id,
+)
+from ..operations import Call
+from ._paging import data, page
+
+# A mission always has these; PUT with null for them leaves them as they are.
+_REQUIRED = frozenset({"name", "execution_mode"})
+
+
+def list_missions(call: Call) -> dict[str, Any]:
+    return page(list(call.store.missions.values()), call.query_as(PageQuery))
+
+
+def create_mission(call: Call) -> dict[str, Any]:
+    now = call.store.now()
+    fields = call.body_as(CreateMissionRequest).model_dump(mode="json")
+    mission = Mission(mission_id=call.store.new_id(), created_at=now, updated_at=now, **fields)
+    return data(call.store.put_mission(mission))
+
+
+def get_mission(call: Call) -> dict[str, Any]:
+    return data(call.store.mission(call.path["mission_id"]))
+
+
+def update_mission(call: Call) -> dict[str, Any]:
+    mission = call.store.mission(call.path["mission_id"])
+    changes = call.body_as(UpdateMissionRequest).model_dump(mode="json", exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k not in _REQUIRED}
+    changes["updated_at"] = call.store.now()
+    return data(call.store.put_mission(mission.model_copy(update=changes)))
+
+
+def delete_mission(call: Call) -> None:
+    call.store.mission(call.path["mission_id"])
+    call.store.delete_mission(call.path["mission_id"])
+
+
+def clone_mission(call: Call) -> dict[str, Any]:
+    # The path declares mission_id a plain string; ids are still looked up canonically.
+    original = call.store.mission(canonical_id(call.path["mission_id"]))
+    now = call.store.now()
+    copy = original.model_copy(
+        update={"mission_id": call.store.new_id(), "created_at": now, "updated_at": now}, deep=True
+    )
+    return data(call.store.put_mission(copy))

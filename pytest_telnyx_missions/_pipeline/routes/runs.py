@@ -1,0 +1,65 @@
+"""Handlers for runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._api.models import CreateMissionRunRequest, MissionRun, RunsQuery, UpdateMissionRunRequest
+from ..operations import Call
+from ._paging import data, page
+
+
+def _listed(runs: list[MissionRun], query: RunsQuery) -> dict[str, Any]:
+    # Newest first; the status filter is a plain string, so an unknown one finds nothing.
+    chosen = [r for r in runs if query.status is None or r.status == query.status]
+    chosen.sort(key=lambda r: r.started_at, reverse=True)
+    return page(chosen, query)
+
+
+def list_recent_runs(call: Call) -> dict[str, Any]:
+    return _listed(call.store.runs_of(), call.query_as(RunsQuery))
+
+
+def list_runs(call: Call) -> dict[str, Any]:
+    mission = call.store.mission(call.path["mission_id"])
+    return _listed(call.store.runs_of([mission.mission_id]), call.query_as(RunsQuery))
+
+
+def create_run(call: Call) -> dict[str, Any]:
+    mission = call.store.mission(call.path["mission_id"])
+    sent = call.body if isinstance(call.body, CreateMissionRunRequest) else None
+    now = call.store.now()
+    run = MissionRun(
+        run_id=call.store.new_id(),
+        mission_id=mission.mission_id,
+        status="pending",
+        input=sent.input if sent and sent.input is not None else {},
+        metadata=sent.metadata if sent else None,
+        started_at=now,
+        updated_at=now,
+    )
+    return data(call.store.put_run(run))
+
+
+def get_run(call: Call) -> dict[str, Any]:
+    return data(call.store.run(call.path["mission_id"], call.path["run_id"]))
+
+
+def update_run(call: Call) -> dict[str, Any]:
+    run = call.store.run(call.path["mission_id"], call.path["run_id"])
+    changes = call.body_as(UpdateMissionRunRequest).model_dump(mode="json", exclude_unset=True)
+    return data(call.store.update_run(run, changes))
+
+
+def _set_status(action: str, status: str) -> Any:
+    def handler(call: Call) -> dict[str, Any]:
+        run = call.store.run(call.path["mission_id"], call.path["run_id"])
+        return data(call.store.update_run(run, {"status": status}, action=action))
+
+    handler.__name__ = f"{action}_run"
+    return handler
+
+
+cancel_run = _set_status("cancel", "cancelled")
+pause_run = _set_status("pause", "paused")
+resume_run = _set_status("resume", "running")

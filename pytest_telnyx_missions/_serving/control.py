@@ -1,0 +1,375 @@
+"""The control API of a served fake: ``/_fake/...``, beside the fake's request pipeline.
+
+The fake's HTTP server hands ``/_fake/`` paths to :class:`ControlApp` before the fake's ``App``
+sees them, so control requests need no key, are never recorded in the journal and are never
+answered by fault rules. Only a fake made with ``control_api=True`` (the standalone server) has it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .._api.answers import Outcome, Reply, to_reply
+from .._api.models import MissionRun
+from .._api.request import Incoming
+from .._checks.waiting import DEFAULT_WAIT_TIMEOUT
+from .._config import DEFAULTS, ResetOptions, StateSource
+from .._journal.calls import OperationName, RecordedCall
+from .._journal.recording import RecordedRequest, RunUpdate
+from .._pipeline.faults.rules import Fault, FaultRule, Operations
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from typing_extensions import Unpack
+
+CONTROL_PREFIX = "/_fake/"
+_MAX_WAIT = 300.0
+
+_M = TypeVar("_M", bound=BaseModel)
+
+_Handler = Callable[[Incoming], Outcome]
+
+
+class _ResetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = DEFAULTS.seed
+    runs: int = Field(DEFAULTS.runs, ge=0, le=10_000)
+    missions: int = Field(DEFAULTS.missions, ge=0, le=10_000)
+    strict_transitions: bool = DEFAULTS.strict_transitions
+    auto_create: bool = DEFAULTS.auto_create
+    clock: datetime | None = DEFAULTS.clock
+    state: dict[str, Any] | None = None
+    """A state document; ``null`` goes back to seeded data."""
+
+
+class _FaultRuleBody(BaseModel):
+    # Strict: JSON `true` is not a count of 1, nor "yes" a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    operation: str | list[str]
+    times: int | None = 1
+    run_id: str | None = None
+    faults: list[Fault] = Field(min_length=1)
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def is_control_path(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/")
+
+
+class ControlledFake(Protocol):
+    """What the control API drives: ``FakeMissions`` (which serves it, so no import of it)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def runs(self) -> list[MissionRun]: ...
+    @property
+    def requests(self) -> list[RecordedRequest]: ...
+    @property
+    def dropped_requests(self) -> int: ...
+    @property
+    def faults(self) -> list[FaultRule]: ...
+    def reset(self, **options: Unpack[ResetOptions]) -> None: ...
+    def dump_state(self) -> dict[str, list[dict[str, Any]]]: ...
+    def load_state(self, doc_or_path: StateSource) -> None: ...
+    def run_updates(self, run_id: str | None = None) -> list[RunUpdate]: ...
+    def check(self) -> None: ...
+    def add_fault(
+        self,
+        operation: Operations,
+        *faults: Fault,
+        times: int | None = ...,
+        run_id: str | None = ...,
+    ) -> FaultRule: ...
+    def clear_faults(self) -> None: ...
+    def wait_for(
+        self, predicate_or_operation: OperationName, *, timeout: float = ..., **fields: Any
+    ) -> RecordedCall: ...
+
+
+class ControlApp:
+    """The WSGI app of ``/_fake/...``: reset, journal, runs and fault rules of one fake."""
+
+    def __init__(self, fake: ControlledFake) -> None:
+        self._fake = fake
+        self._routes: dict[str, dict[str, _Handler]] = {
+            "/_fake/health": {"GET": self._health},
+            "/_fake/reset": {"POST": self._reset},
+            "/_fake/state": {"GET": self._state, "PUT": self._load_state},
+            "/_fake/requests": {"GET": self._requests},
+            "/_fake/run-updates": {"GET": self._run_updates},
+            "/_fake/runs": {"GET": self._runs},
+            "/_fake/faults": {
+                "GET": self._faults,
+                "POST": self._add_fault,
+                "DELETE": self._clear_faults,
+            },
+            "/_fake/faults/{number}": {"DELETE": self._remove_fault},
+            "/_fake/check": {"GET": self._check},
+            "/_fake/wait": {"GET": self._wait},
+        }
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.handle(Incoming(environ))(environ, start_response)
+
+    def handle(self, request: Incoming) -> Reply:
+        refusal = _foreign_caller(request, self._fake.url)
+        if refusal:
+            return to_reply(Outcome(403, {"error": refusal}))
+        methods = self._routes.get(_route_of(request.path))
+        if methods is None:
+            known = ", ".join(f"{' '.join(m)} {path}" for path, m in self._routes.items())
+            message = f"The fake has no control route {request.path}. Control routes: {known}."
+            return to_reply(Outcome(404, {"error": message}))
+        handler = methods.get(request.method)
+        if handler is None:
+            allow = ", ".join(methods)
+            message = f"{request.method} {request.path} is not allowed; use {allow}."
+            return to_reply(Outcome(405, {"error": message}, {"allow": allow}))
+        try:
+            return to_reply(handler(request))
+        except _BadRequest as error:
+            return to_reply(Outcome(400, {"error": str(error)}))
+        except Exception:  # noqa: BLE001 - shown to the caller and on the server's stderr
+            trace = traceback.format_exc()
+            print(trace, end="", file=sys.stderr, flush=True)
+            message = "The fake's control API failed:\n" + trace
+            return to_reply(Outcome(500, {"error": message}))
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _health(self, request: Incoming) -> Outcome:
+        return Outcome(200, {"status": "ok"})
+
+    def _reset(self, request: Incoming) -> Outcome:
+        body = _parse(request, _ResetBody, "reset body", ", ".join(_ResetBody.model_fields))
+        # A key left out keeps what the fake was started with (or the state loaded since).
+        given = {name: getattr(body, name) for name in body.model_fields_set}
+        try:
+            self._fake.reset(**given)
+        except ValueError as error:
+            raise _BadRequest(f"Invalid reset body: {error}") from error
+        return Outcome(204, None)
+
+    def _state(self, request: Incoming) -> Outcome:
+        return Outcome(200, self._fake.dump_state())
+
+    def _load_state(self, request: Incoming) -> Outcome:
+        try:
+            doc = json.loads(request.body or b"null")
+        except ValueError as error:
+            raise _BadRequest(f"Invalid state document: not JSON ({error})") from error
+        try:
+            self._fake.load_state(doc)
+        except ValueError as error:
+            raise _BadRequest(str(error)) from error
+        return Outcome(204, None)
+
+    def _requests(self, request: Incoming) -> Outcome:
+        entries = [
+            {
+                "method": entry.method,
+                "path": entry.path,
+                "operation": entry.operation,
+                "path_params": dict(entry.path_params),
+                "query": dict(entry.query),
+                "status_code": entry.status_code,
+                "json": entry.json,
+                "response": entry.response,
+                "time": entry.time.isoformat(),
+                "fault": entry.fault,
+                "auto_created": list(entry.auto_created),
+            }
+            for entry in self._fake.requests
+        ]
+        return Outcome(200, {"data": entries, "dropped": self._fake.dropped_requests})
+
+    def _run_updates(self, request: Incoming) -> Outcome:
+        updates = [
+            {
+                "mission_id": update.mission_id,
+                "run_id": update.run_id,
+                "fields": update.fields,
+                "status_code": update.status_code,
+                "applied": update.applied,
+                "fault": update.fault,
+            }
+            for update in self._fake.run_updates((request.query.get("run_id") or [""])[-1] or None)
+        ]
+        return Outcome(200, {"data": updates})
+
+    def _check(self, request: Incoming) -> Outcome:
+        # Always 200: the check ran; whether the fake is happy is the answer's content.
+        try:
+            self._fake.check()
+        except AssertionError as problems:
+            return Outcome(200, {"ok": False, "problems": str(problems)})
+        return Outcome(200, {"ok": True, "problems": ""})
+
+    def _wait(self, request: Incoming) -> Outcome:
+        """``wait_for`` over HTTP, for a worker in another process: ``?operation=update_run
+        &timeout=5`` plus fields the call must have sent or have in its path (``run_id=...``)."""
+        query = {key: values[-1] for key, values in request.query.items()}
+        operation = query.pop("operation", None)
+        if not operation:
+            raise _BadRequest("GET /_fake/wait needs ?operation=<operation name>")
+        try:
+            timeout = float(query.pop("timeout", DEFAULT_WAIT_TIMEOUT))
+        except ValueError as error:
+            raise _BadRequest("timeout must be a number of seconds") from error
+        if not 0 <= timeout <= _MAX_WAIT:
+            raise _BadRequest(f"timeout must be 0-{_MAX_WAIT:g} seconds, got {timeout:g}")
+        try:
+            call = self._fake.wait_for(operation, timeout=timeout, **query)  # type: ignore[arg-type]
+        except ValueError as error:  # an operation name that does not exist
+            raise _BadRequest(str(error)) from error
+        except AssertionError as missed:
+            return Outcome(408, {"error": str(missed)})
+        return Outcome(
+            200,
+            {
+                "data": {
+                    "operation": call.operation,
+                    "path_params": dict(call.path_params),
+                    "fields": call.fields,
+                    "status_code": call.status_code,
+                    "applied": call.applied,
+                }
+            },
+        )
+
+    def _runs(self, request: Incoming) -> Outcome:
+        return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})
+
+    def _faults(self, request: Incoming) -> Outcome:
+        return Outcome(200, {"data": [_rule_json(rule) for rule in self._fake.faults]})
+
+    def _add_fault(self, request: Incoming) -> Outcome:
+        keys = ", ".join(f.name for f in fields(Fault))
+        body = _parse(
+            request,
+            _FaultRuleBody,
+            "fault rule",
+            f"operation, times, run_id, faults (a list of objects with {keys})",
+        )
+        try:
+            rule = self._fake.add_fault(
+                body.operation, *body.faults, times=body.times, run_id=body.run_id
+            )
+        except ValueError as error:
+            raise _BadRequest(f"Invalid fault rule: {error}") from error
+        return Outcome(201, {"data": _rule_json(rule)})
+
+    def _clear_faults(self, request: Incoming) -> Outcome:
+        self._fake.clear_faults()
+        return Outcome(204, None)
+
+    def _remove_fault(self, request: Incoming) -> Outcome:
+        given = request.path.rpartition("/")[2]
+        rules = self._fake.faults
+        chosen = [rule for rule in rules if given.isdigit() and rule.number == int(given)]
+        if not chosen:
+            numbers = ", ".join(str(rule.number) for rule in rules) or "none"
+            message = f"There is no fault rule number {given!r}. Rule numbers: {numbers}."
+            return Outcome(404, {"error": message})
+        chosen[0].remove()
+        return Outcome(204, None)
+
+
+def _foreign_caller(request: Incoming, served_url: str) -> str:
+    """Why a control request must be refused as coming from a web page, or ''.
+
+    A page in the user's browser can POST to the fake (a "simple" cross-site request needs no
+    preflight), and with DNS rebinding read its answers; its requests carry a ``Host`` naming the
+    attacker's domain, or an ``Origin`` naming the page's site. Tests, curl and the SDKs send
+    the fake's own address and no ``Origin``.
+    """
+    served = urlsplit(served_url)
+    port = served.port
+    own = {served.netloc.lower(), f"localhost:{port}"}
+    host = (request.header("host") or "").strip().lower()
+    # Served on every interface (allow_remote, warned about): the machine's own addresses are not
+    # known here, so any Host naming the right port passes.
+    wildcard = served.hostname in ("0.0.0.0", "::")
+    if not host:
+        return _refusal("it has no Host header", own)
+    if host not in own and not (wildcard and host.rpartition(":")[2] == str(port)):
+        return _refusal(f"it is addressed to Host {host!r}", own)
+    origin = request.header("origin")
+    if origin is not None and origin.lower() not in {f"http://{name}" for name in own}:
+        return _refusal(f"it comes from a web page at Origin {origin!r}", own)
+    return ""
+
+
+def _refusal(why: str, own: set[str]) -> str:
+    addresses = " or ".join(f"http://{name}" for name in sorted(own))
+    return (
+        f"The control API refused this request: {why}. It answers only requests addressed to "
+        f"{addresses} with no Origin from another site, so that a web page open in a browser "
+        "cannot reset the fake, add fault rules or read the recorded requests."
+    )
+
+
+def remote_access_warning(option: str, where: str, *, control_api: bool) -> str:
+    """What anyone who can reach a fake served beyond loopback can do (printed or warned)."""
+    control = (
+        "; and through the control API (/_fake/, no key needed) read every recorded request "
+        "with its headers and body, reset the fake and add fault rules"
+        if control_api
+        else ""
+    )
+    return (
+        f"{option}: the Telnyx Missions fake at {where} is not limited to this machine. "
+        "Anyone who can reach that port can send it API requests with any key, reading and "
+        f"changing its missions, runs, events and plans{control}."
+    )
+
+
+def _route_of(path: str) -> str:
+    """The route a control path takes: ``/_fake/faults/3`` is ``/_fake/faults/{number}``."""
+    head, _, last = path.rpartition("/")
+    return f"{head}/{{number}}" if head == "/_fake/faults" and last else path
+
+
+def _parse(request: Incoming, model: type[_M], what: str, keys: str) -> _M:
+    raw = request.body
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        problems = "; ".join(_problem(error) for error in exc.errors(include_url=False))
+        raise _BadRequest(f"Invalid {what}: {problems}. It takes the keys {keys}.") from exc
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        message = "unknown key"
+    elif error["type"] != "json_invalid" and "input" in error and error["type"] != "missing":
+        message = f"{message} (got {error['input']!r})"
+    return f"{where}: {message}"
+
+
+def _rule_json(rule: FaultRule) -> dict[str, Any]:
+    return {
+        "number": rule.number,
+        "operation": rule.operations[0] if len(rule.operations) == 1 else list(rule.operations),
+        "run_id": rule.run_id,
+        "times": rule.times,
+        "fired": rule.fired,
+        "description": str(rule),
+        "faults": [str(fault) for fault in rule.faults],
+    }

@@ -1,0 +1,210 @@
+"""In-process httpx transports: a request goes straight into the fake's WSGI apps, no socket.
+
+What a client sees is what it would see over a socket: a dropped or garbled answer is parsed
+as the wire bytes it would have been (by h11, as httpx's own transport parses them), so the
+same exception classes come out; a latency fault longer than the read timeout is a
+``ReadTimeout`` while the fake finishes the request on its own thread, as a server would.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
+
+import anyio
+import anyio.to_thread
+import h11
+import httpx
+
+from .._api.request import environ_key
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+    from .._pipeline.faults.rules import FaultRegistry
+    from .dispatch import Dispatcher
+
+__all__ = ["AsyncFakeTransport", "FakeTransport"]
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+class _InProcess:
+    def __init__(self, dispatcher: Dispatcher, faults: FaultRegistry) -> None:
+        self._dispatcher = dispatcher
+        self._faults = faults
+
+    def _answer(self, request: httpx.Request) -> Answer:
+        environ = _environ(request)
+        app = self._dispatcher.target(environ)
+        if app is not self._dispatcher.api:
+            status, headers, body = wsgi_call(app, environ)
+            return int(status[:3]), headers, body
+        reply = self._dispatcher.api.answer(environ)
+        if reply.wire is not None:
+            return _parse_wire(reply.wire, request)
+        return reply.status, reply.headers, b"" if request.method == "HEAD" else reply.body
+
+
+class FakeTransport(_InProcess, httpx.BaseTransport):
+    """``httpx.Client(transport=fake.httpx_transport())``."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        timeout = _read_timeout(request)
+        if timeout is None or not self._faults.may_delay():
+            return _response(self._answer(request), request)
+        answered: list[Answer] = []
+        failed: list[BaseException] = []
+        done = threading.Event()
+
+        def serve() -> None:
+            try:
+                answered.append(self._answer(request))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the client's thread
+                failed.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=serve, name="telnyx-missions-in-process", daemon=True).start()
+        if not done.wait(timeout):
+            raise httpx.ReadTimeout("timed out", request=request)
+        if failed:
+            raise failed[0]
+        return _response(answered[0], request)
+
+
+class AsyncFakeTransport(_InProcess, httpx.AsyncBaseTransport):
+    """``httpx.AsyncClient(transport=fake.async_httpx_transport())``."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        if not self._faults.may_delay():
+            # No fault can make it wait: the answer is as quick as any other in-loop work.
+            return _response(self._answer(request), request)
+        timeout = _read_timeout(request)
+        try:
+            with anyio.fail_after(timeout):
+                answer = await anyio.to_thread.run_sync(
+                    self._answer, request, abandon_on_cancel=True
+                )
+        except TimeoutError:
+            raise httpx.ReadTimeout("timed out", request=request) from None
+        return _response(answer, request)
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+    return timeouts.get("read")
+
+
+def _response(answer: Answer, request: httpx.Request) -> httpx.Response:
+    status, headers, body = answer
+    # A stream rather than content=: httpx then skips encoding the body again (~10 us).
+    return httpx.Response(
+        status,
+        headers=headers,
+        stream=httpx.ByteStream(body),
+        request=request,
+        extensions={"http_version": b"HTTP/1.1", "reason_phrase": b""},
+    )
+
+
+def _environ(request: httpx.Request) -> dict[str, Any]:
+    """The WSGI environ a server would build for ``request``."""
+    url = request.url
+    raw_path, _, query = url.raw_path.partition(b"?")
+    path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
+    body = request.content
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path.decode("latin-1"),
+        "QUERY_STRING": query.decode("latin-1"),
+        "SERVER_NAME": url.host,
+        "SERVER_PORT": str(url.port or (443 if url.scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,  # the whole body: werkzeug reads it unwrapped
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for raw_key, raw_value in request.headers.raw:
+        key = _ENVIRON_KEYS.get(raw_key) or _environ_key(raw_key)
+        value = raw_value.decode("latin-1")
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    environ.setdefault("CONTENT_LENGTH", str(len(body)))
+    return environ
+
+
+def _environ_key(raw_key: bytes) -> str:
+    """``environ_key`` of a header name as sent; the few names a client sends are kept (a cap,
+    against a client that sends a new name with each request)."""
+    key = environ_key(raw_key.decode("latin-1"))
+    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_KEPT:
+        _ENVIRON_KEYS[raw_key] = key
+    return key
+
+
+_ENVIRON_KEYS: dict[bytes, str] = {}
+_ENVIRON_KEYS_KEPT = 1024
+
+
+def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:
+    """What a client makes of ``raw`` sent on a connection that then closes, as httpx does."""
+    if not raw:
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
+    client = h11.Connection(h11.CLIENT)
+    client.send(h11.Request(method=request.method, target="/", headers=[("Host", "fake")]))
+    client.send(h11.EndOfMessage())
+    client.receive_data(raw)
+    client.receive_data(b"")  # the connection closed
+    status, headers, body = 0, [], bytearray()
+    try:
+        while True:
+            event = client.next_event()
+            if isinstance(event, h11.Response):
+                status = event.status_code
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers]
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                return status, headers, bytes(body)
+            else:  # closed before the message ended
+                raise httpx.RemoteProtocolError(
+                    "peer closed connection without sending complete message body",
+                    request=request,
+                )
+    except h11.RemoteProtocolError as exc:
+        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+
+def wsgi_call(
+    app: WSGIApplication, environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI app in-process: its status line, headers and whole body."""
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None
+
+    chunks: Iterable[bytes] = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        close: Callable[[], None] | None = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return answer["status"], answer["headers"], body

@@ -1,0 +1,1 @@
+"""The store and every way to fill it: seeding, state documents, arranging."""
