@@ -1,57 +1,65 @@
-"""The fake: store + journal + app, served over HTTP/1.1 keep-alive (``_http``) or in-process."""
+"""The fake: it holds its collaborators and hands each method on to the one that does it.
+
+store and baseline (``_state``), journal (``_journal``), fault rules and the pipeline
+(``_pipeline``), the checks asked of the journal (``_checks``), dispatch and the socket server
+(``_serving``). None of them knows the fake, nor reaches into another.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import socket
+import functools
 import threading
 import warnings
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from ._api.models import Event, Mission, MissionRun, PlanStep, canonical_id
-from ._checks.assertions import RunUpdateAssertions, fields_match
-from ._checks.call_assertions import CallAssertions
-from ._checks.waiting import Verification
-from ._config import (
-    DEFAULTS,
-    FakeConfig,
-    ResetOptions,
-    StateSource,
-    parse_clock,
-    read_state_file,
-)
-from ._journal.recording import Journal, RecordedRequest, RunUpdate
+from ._api.models import Event, Mission, MissionRun, PlanStep
+from ._checks.assertions import RunUpdateChecks
+from ._checks.call_assertions import CallChecks
+from ._checks.problems import Checks, UnhandledRequests
+from ._checks.waiting import Waiting
+from ._config import DEFAULTS, FakeConfig, ResetOptions, StateSource, parse_clock
+from ._journal.recording import Journal, RecordedRequest
 from ._pipeline.app import App
-from ._pipeline.faults.rules import FaultControls, FaultRegistry
+from ._pipeline.faults.rules import FaultRegistry, FaultRule
 from ._pipeline.routes import OPERATIONS
 from ._serving.control import ControlApp, remote_access_warning
 from ._serving.dispatch import Dispatcher
-from ._serving.http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits
-from ._serving.transports import Transports
-from ._state.arranging import Arranging
+from ._serving.http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits, is_loopback
+from ._state.arranging import Arranger
+from ._state.baseline import Baseline
 from ._state.documents import dump as dump_state_doc
-from ._state.documents import load as load_state_doc
-from ._state.seeding import Seeder
-from ._state.store import Snapshot, Store
+from ._state.store import Store
 
 if TYPE_CHECKING:
+    import httpx
     from typing_extensions import Unpack
+
+    from ._serving.user_handlers import UserHandlers
 
 __all__ = ["WORKER_THREAD_NAME", "FakeMissions", "is_loopback"]
 
 DEFAULT_API_KEY = "KEY_pytest_telnyx_missions"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class FakeMissions(
-    Arranging, RunUpdateAssertions, CallAssertions, Verification, FaultControls, Transports
-):
+def handed_to(
+    member: str, method: Callable[Concatenate[Any, P], R]
+) -> Callable[Concatenate[Any, P], R]:
+    """``method`` of the collaborator the fake holds as ``member``, as a method of the fake
+    (its signature, its docstring; a failing assertion's traceback hides this frame)."""
+
+    def handed_on(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        __tracebackhide__ = True
+        return method(getattr(self, member), *args, **kwargs)
+
+    return functools.update_wrapper(handed_on, method)
+
+
+class FakeMissions:
     """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
@@ -96,17 +104,7 @@ class FakeMissions(
         self._lock = threading.RLock()
         self._store = Store(self._lock)
         self._journal = Journal(self._lock, journal_limit)
-        self._seeder = Seeder()
-        self._loaded_states: dict[str, Snapshot] = {}
-        self._faults = FaultRegistry(self._lock, OPERATIONS)
-        self._app = App(
-            OPERATIONS,
-            self._store,
-            self._journal,
-            authorize=_has_bearer_token,
-            faults=self._faults,
-        )
-        self._made_with = FakeConfig(
+        made_with = FakeConfig(
             seed=seed,
             runs=runs,
             missions=missions,
@@ -115,9 +113,23 @@ class FakeMissions(
             clock=parse_clock(clock),
             state=state,
         )
-        control = ControlApp(self) if control_api else None
-        self._dispatcher = Dispatcher(self._app, control)
+        self._baseline = Baseline(self._store, made_with)
+        self._arranger = Arranger(self._store)
+        self._faults = FaultRegistry(self._lock, OPERATIONS, self._store.run_ids)
+        self._app = App(
+            OPERATIONS, self._store, self._journal, authorize=_has_bearer_token, faults=self._faults
+        )
+        self._dispatcher = Dispatcher(self._app, ControlApp(self) if control_api else None)
         self._server = KeepAliveServer(self._dispatcher, host, port, limits)
+        self._updates = RunUpdateChecks(self._journal, self._store.run_ids)
+        self._calls = CallChecks(self._journal, self._store.run_ids)
+        self._waiting = Waiting(self._journal)
+        self._unhandled = UnhandledRequests(self._journal)
+        self._checks = Checks(
+            self._journal,
+            unhandled=[self._unhandled, self._dispatcher],
+            expectations=[self._faults],
+        )
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -148,57 +160,18 @@ class FakeMissions(
         An option left out keeps the value the fake was made with (or that :meth:`load_state`
         set); ``state=None`` given explicitly goes back to seeded data.
         """
-        config = self._made_with.with_options(options)
-        self._reset_to(config, self._base_snapshot(config))
+        self._baseline.restore(options, then=self._forget_the_test)
 
     def configure(self, **options: Unpack[ResetOptions]) -> None:
         """Make ``options`` what the fake is made with (one left out: its default), then
         :meth:`reset`. The fixture does this before each test, so nothing a test set
         (``load_state`` included) reaches the next one."""
-        config = DEFAULTS.with_options(options)
-        snapshot = self._base_snapshot(config)  # a bad state document fails here, changing nothing
-        with self._lock:
-            self._made_with = config
-            self._reset_to(config, snapshot)
+        self._baseline.restore(options, made_with=True, then=self._forget_the_test)
 
-    def _reset_to(self, config: FakeConfig, snapshot: Snapshot) -> None:
-        with self._lock:
-            self._restore(snapshot, config)
-            self._journal.clear()
-            self._faults.clear()
-            self._dispatcher.reset()
-
-    def _restore(self, snapshot: Snapshot, config: FakeConfig) -> None:
-        self._store.restore(
-            snapshot,
-            seed=config.seed,
-            clock=config.clock,
-            strict_transitions=config.strict_transitions,
-            auto_create=config.auto_create,
-        )
-
-    def _base_snapshot(self, config: FakeConfig) -> Snapshot:
-        if config.state is None:
-            return self._seeder.snapshot(
-                seed=config.seed, runs=config.runs, missions=config.missions
-            )
-        return self._snapshot_of(config.state)
-
-    def _snapshot_of(self, source: StateSource) -> Snapshot:
-        """The validated snapshot of a state document, cached by its content (or file)."""
-        if isinstance(source, Mapping):
-            key = "doc:" + json.dumps(source, sort_keys=True, default=str)
-        else:
-            path = Path(source).resolve()
-            key = f"file:{path}:{path.stat().st_mtime_ns}"
-        with self._lock:
-            snapshot = self._loaded_states.get(key)
-        if snapshot is None:
-            doc = source if isinstance(source, Mapping) else read_state_file(source)
-            snapshot = load_state_doc(doc)
-            with self._lock:
-                self._loaded_states[key] = snapshot
-        return snapshot
+    def _forget_the_test(self) -> None:
+        self._journal.clear()
+        self._faults.clear()
+        self._dispatcher.reset()
 
     # -- state documents -------------------------------------------------------------------
     def dump_state(self) -> dict[str, list[dict[str, Any]]]:
@@ -211,17 +184,14 @@ class FakeMissions(
         Every item is checked first: a bad document raises ``ValueError`` naming each bad item
         and field, and changes nothing. The loaded state is what :meth:`reset` returns to.
         """
-        snapshot = self._snapshot_of(doc_or_path)
-        source = doc_or_path if isinstance(doc_or_path, Mapping) else Path(doc_or_path)
-        with self._lock:
-            self._made_with = replace(self._made_with, state=source)
-            self._restore(snapshot, self._made_with.with_options({}))
+        self._baseline.load(doc_or_path)
 
     def advance(self, by: timedelta) -> None:
         """Move the fake's clock on (fixed or real), e.g. to make a run look long-running."""
         with self._lock:
             self._store.clock.advance(by)
 
+    # -- where it is served ----------------------------------------------------------------
     @property
     def url(self) -> str:
         """The server's root, e.g. ``http://127.0.0.1:41234`` (the fake also serves ``/ai/...``)."""
@@ -239,6 +209,34 @@ class FakeMissions(
     def wsgi_app(self) -> App:
         """The WSGI application, for serving the fake in-process (no socket)."""
         return self._app
+
+    def httpx_transport(self) -> httpx.BaseTransport:
+        """An httpx transport that answers from this fake in-process, with no socket.
+
+        ``httpx.Client(transport=fake.httpx_transport(), base_url=...)``: the journal, the
+        assertions and the fault rules work as over the socket; a dropped or garbled answer
+        raises what httpx raises over a socket (``httpx.RemoteProtocolError``), and a latency
+        fault longer than the client's read timeout raises ``httpx.ReadTimeout``.
+        """
+        from ._serving.inprocess import FakeTransport  # httpx: only when a transport is asked
+
+        return FakeTransport(self._dispatcher, self._faults)
+
+    def async_httpx_transport(self) -> httpx.AsyncBaseTransport:
+        """The same as :meth:`httpx_transport`, for ``httpx.AsyncClient``."""
+        from ._serving.inprocess import AsyncFakeTransport
+
+        return AsyncFakeTransport(self._dispatcher, self._faults)
+
+    @property
+    def httpserver(self) -> UserHandlers:
+        """A pytest-httpserver ``HTTPServer`` served by this fake, at the fake's own address.
+
+        Register handlers for other endpoints (``expect_request("/v2/calls")``), with the
+        paths the API has; requests outside the Missions API then reach them. An unmatched
+        one fails the test at teardown, as with pytest-httpserver's own fixture.
+        """
+        return self._dispatcher.user_handlers_at(self._server.host, self._server.port)
 
     # -- data ------------------------------------------------------------------------------
     @property
@@ -258,102 +256,79 @@ class FakeMissions(
         if run_id is None:
             return [event.model_copy(deep=True) for event in self._store.events_of()]
         with self._lock:
-            run = self._existing_run(run_id)
+            run = self._store.existing_run(run_id)
             return [event.model_copy(deep=True) for event in self._store.events_of(run.run_id)]
 
     def plan(self, run_id: str) -> list[PlanStep]:
         """The steps of a run's plan, by sequence; copies. An unknown run raises ``LookupError``."""
         with self._lock:
-            run = self._existing_run(run_id)
+            run = self._store.existing_run(run_id)
             return [step.model_copy(deep=True) for step in self._store.plan_of(run.run_id)]
 
     def get_run(self, run_id: str) -> MissionRun:
         """The current state of a run (a copy: changing it changes nothing in the fake)."""
         with self._lock:
-            return self._existing_run(run_id).model_copy(deep=True)
+            return self._store.existing_run(run_id).model_copy(deep=True)
 
-    def _existing_run(self, run_id: str) -> MissionRun:
-        run = self._store.runs.get(canonical_id(str(run_id)))
-        if run is None:
-            known = ", ".join(self._store.runs) or "none"
-            raise LookupError(f"The fake has no run {run_id!r}. Known runs: {known}.")
-        return run
+    # -- arranging (``_state.arranging``) --------------------------------------------------
+    add_mission = handed_to("_arranger", Arranger.add_mission)
+    add_run = handed_to("_arranger", Arranger.add_run)
+    add_event = handed_to("_arranger", Arranger.add_event)
+    add_plan_step = handed_to("_arranger", Arranger.add_plan_step)
+    link_agent = handed_to("_arranger", Arranger.link_agent)
+    add_knowledge_base = handed_to("_arranger", Arranger.add_knowledge_base)
+    add_mcp_server = handed_to("_arranger", Arranger.add_mcp_server)
+    add_tool = handed_to("_arranger", Arranger.add_tool)
 
-    # -- journal ---------------------------------------------------------------------------
+    # -- journal and checks (``_journal``, ``_checks``) ------------------------------------
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every request received since the last reset, in the order it was applied."""
         return self._journal.entries
 
-    def run_updates(self, run_id: str | None = None, **fields: Any) -> list[RunUpdate]:
-        """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones too.
+    @property
+    def dropped_requests(self) -> int:
+        """How many of the oldest entries the journal dropped to keep within ``journal_limit``."""
+        return self._journal.dropped
 
-        ``fields`` keeps the updates that sent at least those fields, matched as the asserts do.
-        """
-        updates = self._journal.run_updates(run_id)
-        return [u for u in updates if fields_match(u.fields, fields)] if fields else updates
+    run_updates = handed_to("_updates", RunUpdateChecks.run_updates)
+    assert_run_updated = handed_to("_updates", RunUpdateChecks.assert_run_updated)
+    assert_run_updated_once = handed_to("_updates", RunUpdateChecks.assert_run_updated_once)
+    assert_run_status_history = handed_to("_updates", RunUpdateChecks.assert_run_status_history)
+    assert_no_run_updates = handed_to("_updates", RunUpdateChecks.assert_no_run_updates)
+    calls = handed_to("_calls", CallChecks.calls)
+    status_history = handed_to("_calls", CallChecks.status_history)
+    assert_called = handed_to("_calls", CallChecks.assert_called)
+    assert_not_called = handed_to("_calls", CallChecks.assert_not_called)
+    assert_event_logged = handed_to("_calls", CallChecks.assert_event_logged)
+    assert_plan_step_updated = handed_to("_calls", CallChecks.assert_plan_step_updated)
+    wait_for = handed_to("_waiting", Waiting.wait_for)
+    wait_for_async = handed_to("_waiting", Waiting.wait_for_async)
+    check = handed_to("_checks", Checks.check)
+
+    def _problems_text(self, *, unhandled: bool = True) -> str:
+        return self._checks.text(unhandled=unhandled)
 
     def _unhandled_problems(self) -> str:
-        """What the teardown check reports: requests the fake could not serve as asked, or ''."""
-        lines: list[str] = []
-        for entry in self.requests:
-            query = f"?{urlencode(entry.query, doseq=True)}" if entry.query else ""
-            where = f"{entry.method} {entry.path}{query}"
-            if entry.internal_error:  # reported even when a fault rule shaped the answer
-                lines.append(
-                    f"- {where}: the fake failed with an internal error (answered "
-                    f"{entry.status_code}):\n{entry.internal_error.rstrip()}"
-                )
-            elif entry.fault is not None:
-                continue  # the test asked for this answer
-            elif entry.operation is None:
-                lines.append(f"- {where}: {_miss(entry)}")
-            elif entry.status_code == 401:
-                lines.append(f"- {where}: answered 401, {_auth_problem(entry.headers)}")
-        if not lines:
-            return ""
-        return "\n".join(["The Telnyx Missions fake received requests it could not serve:", *lines])
+        return self._unhandled.problems()
+
+    def _run_statuses(self) -> dict[str, str]:
+        """Each run's status now, cheaply (no copies): where a failing test's timeline starts."""
+        return self._store.run_statuses()
+
+    # -- fault rules (``_pipeline.faults``) ------------------------------------------------
+    add_fault = handed_to("_faults", FaultRegistry.add_fault)
+    fail_next = handed_to("_faults", FaultRegistry.fail_next)
+    clear_faults = handed_to("_faults", FaultRegistry.clear_faults)
+
+    @property
+    def faults(self) -> list[FaultRule]:
+        """The fault rules added since the last reset, in order, with how often each fired."""
+        return self._faults.rules
 
     def __repr__(self) -> str:
         where = self.url if self._server.is_running() else "not running"
         return f"<FakeMissions {where} runs={len(self._store.runs)} requests={len(self.requests)}>"
-
-
-def _miss(entry: RecordedRequest) -> str:
-    """Why an unrouted request missed, in the words of the answer it got."""
-    if entry.status_code == 405:
-        return f"no route for this method (answered 405; allow: {entry.response_headers['allow']})"
-    if entry.status_code == 307:
-        location = entry.response_headers["location"]
-        return f"redirected (307) to {location}: the path's trailing slash differs"
-    return f"no such route (answered {entry.status_code})"
-
-
-def _auth_problem(headers: Mapping[str, str]) -> str:
-    """Why a request got 401, without echoing the key."""
-    sent = headers.get("authorization")
-    if sent is None:
-        return "no Authorization header was sent (expected 'Bearer <key>')"
-    scheme = sent.partition(" ")[0]
-    if not scheme:
-        return "the Authorization header is empty (expected 'Bearer <key>')"
-    if scheme.lower() != "bearer":
-        return f"the Authorization header uses scheme {scheme!r}, not 'Bearer <key>'"
-    return "the Authorization header is 'Bearer' with an empty key"
-
-
-def is_loopback(host: str) -> bool:
-    """True for a loopback address, or a name whose every address is one (``localhost``)."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 def _has_bearer_token(authorization: str | None) -> bool:

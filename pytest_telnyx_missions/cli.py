@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ._config import DEFAULTS, parse_clock
-from ._fake import FakeMissions, is_loopback
+from ._fake import FakeMissions
 from ._serving.control import remote_access_warning
+from ._serving.http import is_loopback
 from ._serving.limits import ServerLimits
 
 PROG = "telnyx-missions-fake"

@@ -518,7 +518,7 @@ def test_concurrent_resets_with_different_seeds_equal_sequential_ones() -> None:
 
     def reset(seed: int) -> None:
         barrier.wait(timeout=30)
-        shared._seeder.snapshot(seed=seed, runs=200, missions=2)
+        shared._baseline._seeder.snapshot(seed=seed, runs=200, missions=2)
 
     threads = [threading.Thread(target=reset, args=(seed,)) for seed in seeds]
     for thread in threads:

@@ -1,48 +1,42 @@
-"""Calls of every operation: the typed list, the status history, and their assertion helpers
-(mixed into ``FakeMissions``). The messages come from ``_assertions``' one diff engine."""
+"""Calls of every operation: the typed list, the status history, and their assertion helpers.
+
+``FakeMissions`` holds one :class:`CallChecks` and hands these methods on; the messages come from
+the one diff engine (``diff``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from .._api.models import canonical_id
 from .._journal.calls import (
-    STATUS_OPERATIONS,
     CallList,
     OperationName,
     RecordedCall,
     StatusChange,
     calls_in,
     checked_operation,
+    status_calls,
     status_changes,
 )
-from .assertions import (
-    describe,
-    fields_text,
-    matches,
-    nearest_first,
-    plural,
-    shown_fields,
-)
+from .._journal.recording import Journal
+from .diff import describe, fields_text, matches, miss_message, plural, shown_fields
 
-if TYPE_CHECKING:
-    from .._api.models import MissionRun
-    from .._journal.recording import Journal
-
-__all__ = ["CallAssertions", "called_operations", "path_ids"]
+__all__ = ["CallChecks", "called_operations", "never_called", "path_ids"]
 
 
-class CallAssertions:
-    """``calls``, ``status_history``, ``assert_called`` and friends over the host's journal."""
+class CallChecks:
+    """``calls``, ``status_history``, ``assert_called`` and friends, asked of the journal.
 
-    if TYPE_CHECKING:
-        _journal: Journal
+    ``run_ids`` lists the fake's runs now (a message says when the run asked about is unknown).
+    """
 
-        @property
-        def runs(self) -> list[MissionRun]: ...
+    def __init__(self, journal: Journal, run_ids: Callable[[], Collection[str]]) -> None:
+        self._journal = journal
+        self._run_ids = run_ids
 
-    def calls(self, operation: OperationName | None = None, **path_params: str) -> CallList:
+    def calls(self, /, operation: OperationName | None = None, **path_params: str) -> CallList:
         """Every call of ``operation`` (or of any operation) in arrival order, rejected ones
         included, optionally only those with these ids in their path (``run_id=...``)."""
         if operation is not None:
@@ -52,10 +46,10 @@ class CallAssertions:
     def status_history(self, run_id: str) -> list[StatusChange]:
         """Every applied change of the run's status, in order, each with the call that made it:
         a PATCH that sent a status, ``pause_run``, ``resume_run``, ``cancel_run``."""
-        return status_changes(self._status_calls(run_id))
+        return status_changes(status_calls(self._journal.entries, run_id))
 
     def assert_called(
-        self, operation: OperationName, *, times: int | None = None, **fields: Any
+        self, /, operation: OperationName, *, times: int | None = None, **fields: Any
     ) -> CallList:
         """Some applied call of ``operation`` (exactly ``times`` of them, when given) sent at
         least ``fields`` (ids in the path count as fields); returns the matching calls."""
@@ -75,9 +69,19 @@ class CallAssertions:
         else:
             expectation = "" if times is None else f"; expected {times}"
             what = f"no applied call of {operation} matched the expected fields{expectation}."
-        self._fail_calls("assert_called", what, operation, numbered, fields, shown)
+        raise AssertionError(
+            miss_message(
+                f"assert_called: {what}",
+                shown,
+                numbered,
+                fields,
+                listed=f"Calls of {operation}",
+                label=path_ids,
+                otherwise=never_called(operation, self.calls()) if not numbered else (),
+            )
+        )
 
-    def assert_not_called(self, operation: OperationName, **fields: Any) -> None:
+    def assert_not_called(self, /, operation: OperationName, **fields: Any) -> None:
         """No applied call of ``operation`` (that sent these ``fields``, when given).
 
         Rejected calls do not count (the fake changed nothing); ``calls()`` lists them.
@@ -96,13 +100,13 @@ class CallAssertions:
         ]
         raise AssertionError("\n".join(lines))
 
-    def assert_event_logged(self, run_id: str, **fields: Any) -> RecordedCall:
+    def assert_event_logged(self, /, run_id: str, **fields: Any) -> RecordedCall:
         """Some applied ``log_event`` of ``run_id`` sent at least ``fields`` (``type=...``,
         ``summary=...``); returns the first such call."""
         __tracebackhide__ = True
         return self._assert_run_call("assert_event_logged", "log_event", run_id, fields)
 
-    def assert_plan_step_updated(self, run_id: str, step_id: str, **fields: Any) -> RecordedCall:
+    def assert_plan_step_updated(self, /, run_id: str, step_id: str, **fields: Any) -> RecordedCall:
         """Some applied ``update_plan_step`` of that step sent at least ``fields``
         (``status=...``); returns the first such call."""
         __tracebackhide__ = True
@@ -112,15 +116,6 @@ class CallAssertions:
         )
 
     # -- shared ----------------------------------------------------------------------------
-    def _status_calls(self, run_id: str) -> CallList:
-        """The calls of a run that can change its status, applied or not, in order."""
-        run = canonical_id(str(run_id))
-        return CallList(
-            call
-            for call in calls_in(self._journal.entries, None, {"run_id": run})
-            if call.operation in STATUS_OPERATIONS
-        )
-
     def _assert_run_call(
         self, helper: str, operation: OperationName, run_id: str, fields: Mapping[str, Any]
     ) -> RecordedCall:
@@ -131,41 +126,20 @@ class CallAssertions:
         for _, call in numbered:
             if call.applied and matches(call, fields):
                 return call
-        lines = [
-            f"{helper}: no applied {operation} call of run {run} matched the expected fields.",
-            f"Expected: {fields_text(shown)}",
-        ]
-        if numbered:
-            lines.append(
-                f"{operation} calls of run {run} ({len(numbered)} recorded), nearest miss first:"
+        raise AssertionError(
+            miss_message(
+                f"{helper}: no applied {operation} call of run {run} matched the expected fields.",
+                shown,
+                numbered,
+                fields,
+                listed=f"{operation} calls of run {run}",
+                otherwise=self._runs_that_got(operation, run) if not numbered else (),
             )
-            lines.extend(nearest_first(numbered, fields, shown))
-        else:
-            lines.extend(self._runs_that_got(operation, run))
-        raise AssertionError("\n".join(lines))
-
-    def _fail_calls(
-        self,
-        helper: str,
-        what: str,
-        operation: OperationName,
-        numbered: list[tuple[int, RecordedCall]],
-        fields: Mapping[str, Any],
-        shown: Mapping[str, str],
-    ) -> NoReturn:
-        __tracebackhide__ = True
-        lines = [f"{helper}: {what}", f"Expected: {fields_text(shown)}"]
-        if numbered:
-            lines.append(f"Calls of {operation} ({len(numbered)} recorded), nearest miss first:")
-            lines.extend(nearest_first(numbered, fields, shown, path_ids))
-        else:
-            lines.append(f"{operation} was never called (applied or rejected).")
-            lines.append(called_operations(self.calls()))
-        raise AssertionError("\n".join(lines))
+        )
 
     def _runs_that_got(self, operation: OperationName, run: str) -> list[str]:
         lines = [f"Run {run} got no {operation} calls at all (applied or rejected)."]
-        if run not in {known.run_id for known in self.runs}:
+        if run not in self._run_ids():
             lines[0] += " The fake has no run with this id."
         others: dict[str, list[RecordedCall]] = {}
         for call in self.calls(operation):
@@ -197,3 +171,8 @@ def called_operations(calls: CallList) -> str:
         counts[call.operation] = counts.get(call.operation, 0) + 1
     listed = ", ".join(f"{name} ({count})" for name, count in counts.items())
     return f"Operations that were called: {listed}"
+
+
+def never_called(operation: str, calls: CallList) -> list[str]:
+    """What a message says when ``operation`` got no call at all."""
+    return [f"{operation} was never called (applied or rejected).", called_operations(calls)]

@@ -24,6 +24,7 @@ __all__ = [
     "StatusChange",
     "calls_in",
     "checked_operation",
+    "status_calls",
     "status_changes",
     "status_of",
 ]
@@ -212,3 +213,13 @@ def status_changes(calls: Iterable[RecordedCall]) -> list[StatusChange]:
         if status is not None:
             changes.append(StatusChange(status, call.operation, call))
     return changes
+
+
+def status_calls(entries: Iterable[RecordedRequest], run_id: str) -> CallList:
+    """The calls of a run that can change its status, applied or not, in order."""
+    run = canonical_id(str(run_id))
+    return CallList(
+        call
+        for call in calls_in(entries, None, {"run_id": run})
+        if call.operation in STATUS_OPERATIONS
+    )

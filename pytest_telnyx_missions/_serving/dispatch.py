@@ -70,6 +70,10 @@ class Dispatcher:
         if self.user_handlers is not None:
             self.user_handlers.clear()
 
+    def problems(self) -> str:
+        """What the teardown check reports about ``fake.httpserver``'s handlers, or ''."""
+        return "" if self.user_handlers is None else self.user_handlers.problems()
+
     def user_handlers_at(self, host: str, port: int) -> UserHandlers:
         """``fake.httpserver``, made on first use, told where the fake listens."""
         if self.user_handlers is None:

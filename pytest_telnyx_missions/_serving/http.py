@@ -27,7 +27,7 @@ from .limits import ServerLimits, too_large, too_many_connections
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["WORKER_THREAD_NAME", "KeepAliveServer", "ServerLimits"]
+__all__ = ["WORKER_THREAD_NAME", "KeepAliveServer", "ServerLimits", "is_loopback"]
 
 WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 IDLE_WORKER_SECONDS = 30.0
@@ -347,3 +347,17 @@ class KeepAliveServer:
         except ValueError:
             is_v6 = False
         return f"[{host}]" if is_v6 else host
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address, or a name whose every address is one (``localhost``)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)

@@ -7,7 +7,6 @@ derived (a finished run has ``finished_at``), creates nothing else, and returns 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
@@ -29,13 +28,15 @@ from .store import ATTACHMENT_KINDS, AttachmentKind, Store, json_time
 _M = TypeVar("_M", bound=BaseModel)
 
 
-class Arranging:
-    """The arranging methods of ``FakeMissions``."""
+class Arranger:
+    """Puts resources in the store as a test chooses them (``FakeMissions.add_run`` and the
+    other ``add_*`` methods hand on to it)."""
 
-    _store: Store
-    _lock: threading.RLock
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = store.lock
 
-    def add_mission(self, *, mission_id: str | None = None, **fields: Any) -> Mission:
+    def add_mission(self, /, *, mission_id: str | None = None, **fields: Any) -> Mission:
         """Add a mission (``name`` defaults to ``"Added mission"``) and return it."""
         with self._lock:
             store = self._store
@@ -52,6 +53,7 @@ class Arranging:
 
     def add_run(
         self,
+        /,
         *,
         mission_id: str | None = None,
         run_id: str | None = None,
@@ -84,7 +86,7 @@ class Arranging:
             )
             return store.put_run(run).model_copy(deep=True)
 
-    def add_event(self, *, run_id: str, event_id: str | None = None, **fields: Any) -> Event:
+    def add_event(self, /, *, run_id: str, event_id: str | None = None, **fields: Any) -> Event:
         """Add an event to a run's audit trail (``type`` defaults to ``"custom"``)."""
         with self._lock:
             store = self._store
@@ -100,7 +102,7 @@ class Arranging:
             return store.put_event(event).model_copy(deep=True)
 
     def add_plan_step(
-        self, *, run_id: str, step_id: str, description: str, sequence: int, **fields: Any
+        self, /, *, run_id: str, step_id: str, description: str, sequence: int, **fields: Any
     ) -> PlanStep:
         """Add a step to a run's plan; its status sets ``started_at``/``completed_at``."""
         with self._lock:
@@ -140,20 +142,20 @@ class Arranging:
             return self._store.link_agent(run, agent_id).model_copy(deep=True)
 
     def add_knowledge_base(
-        self, *, mission_id: str, knowledge_base_id: str | None = None, **fields: Any
+        self, /, *, mission_id: str, knowledge_base_id: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Attach a knowledge base (any JSON fields: the API gives it no schema)."""
         kind = ATTACHMENT_KINDS["knowledge-bases"]
         return self._attach(kind, mission_id, knowledge_base_id, fields)
 
     def add_mcp_server(
-        self, *, mission_id: str, mcp_server_id: str | None = None, **fields: Any
+        self, /, *, mission_id: str, mcp_server_id: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Attach an MCP server (any JSON fields: the API gives it no schema)."""
         return self._attach(ATTACHMENT_KINDS["mcp-servers"], mission_id, mcp_server_id, fields)
 
     def add_tool(
-        self, *, mission_id: str, tool_id: str | None = None, **fields: Any
+        self, /, *, mission_id: str, tool_id: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Attach a tool (any JSON fields: the API gives it no schema)."""
         return self._attach(ATTACHMENT_KINDS["tools"], mission_id, tool_id, fields)

@@ -23,6 +23,7 @@ from .._api.models import (
     MissionRun,
     PlanStep,
     TelnyxAgent,
+    canonical_id,
 )
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -185,6 +186,25 @@ class Store:
                 agents=tuple(self.agents.values()),
                 attachments=tuple(self.attachments.items()),
             )
+
+    def run_ids(self) -> list[str]:
+        """Every run's id, in the order the runs were stored."""
+        with self.lock:
+            return list(self.runs)
+
+    def run_statuses(self) -> dict[str, str]:
+        """Each run's status now, cheaply (no copies)."""
+        with self.lock:
+            return {run_id: run.status for run_id, run in self.runs.items()}
+
+    def existing_run(self, run_id: str) -> MissionRun:
+        """The run with this id (in any case); ``LookupError`` naming the known runs if none."""
+        with self.lock:
+            run = self.runs.get(canonical_id(str(run_id)))
+            if run is None:
+                known = ", ".join(self.runs) or "none"
+                raise LookupError(f"The fake has no run {run_id!r}. Known runs: {known}.")
+            return run
 
     def now(self) -> datetime:
         """The store's time, strictly later than any earlier answer, so every change moves it."""

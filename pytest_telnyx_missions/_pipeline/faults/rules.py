@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..._api.errors import NO_RETRY, ApiError, telnyx_error
@@ -20,13 +20,11 @@ from .options import Fault, FaultOptions
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..._state.store import Store
     from ..operations import Operation
 
 __all__ = [
     "EVERY_OPERATION",
     "Fault",
-    "FaultControls",
     "FaultOptions",
     "FaultRegistry",
     "FaultRule",
@@ -143,27 +141,42 @@ class FaultRule:
 class FaultRegistry:
     """The fake's rules, in the order they were added; consulted under the fake's lock."""
 
-    def __init__(self, lock: threading.RLock, operations: Iterable[Operation]) -> None:
+    def __init__(
+        self,
+        lock: threading.RLock,
+        operations: Iterable[Operation],
+        run_ids: Callable[[], Collection[str]],
+    ) -> None:
+        """``run_ids`` lists the fake's runs now: a rule for a run it does not know is refused."""
         self._lock = lock
+        self._run_ids = run_ids
         self._operations = {operation.name: operation for operation in operations}
         self._rules: list[FaultRule] = []
         self._added = 0
         self._released = threading.Event()
 
-    def add(
+    def add_fault(
         self,
-        operations: Operations,
-        faults: Sequence[Fault],
-        *,
-        times: int | None,
-        run_id: str | None,
-        when: Predicate | None,
-        strict: bool,
-        known_runs: Callable[[], Iterable[str]],
+        operation: Operations,
+        *faults: Fault,
+        times: int | None = 1,
+        run_id: str | None = None,
+        when: Predicate | None = None,
+        strict: bool = False,
     ) -> FaultRule:
-        """Check the rule can fire, then add it; ``known_runs`` lists the fake's run ids."""
+        """Answer the next requests of ``operation`` with ``faults``, one each, in order.
+
+        ``operation`` is one name, a sequence of names, or ``"*"`` for every operation (with
+        ``run_id``: every operation of that run). The sequence is used ``times`` times (None: for
+        every matching request), then requests are served normally. ``run_id`` and ``when``
+        (called with the parsed JSON body; a request without one does not match) narrow the
+        match; a ``run_id`` the fake does not know, or one given for an operation that never
+        concerns a run, raises ``ValueError``. With ``strict=True`` the test fails at teardown
+        unless every answer was used. Rules are tried in the order they were added; the first
+        match with answers left fires. Returns the rule (``.fired``, ``.remove()``).
+        """
         __tracebackhide__ = True  # a refusal points at the user's call
-        names = self._operation_names(operations)
+        names = self._operation_names(operation)
         if not faults:
             raise ValueError("Give at least one Fault(...) to answer with")
         if times is not None and (
@@ -175,11 +188,11 @@ class FaultRegistry:
         every = EVERY_OPERATION in names
         chosen = list(self._operations.values()) if every else [self._operations[n] for n in names]
         if run_id is not None:
-            self._check_run(names, chosen, run_id, known_runs)
+            self._check_run(names, chosen, run_id)
         for fault in faults:
             if fault.status == 422 and fault.detail is None:
-                for operation in chosen:  # an unknown field fails here, now, for each operation
-                    check_generated_field(operation, fault.field)
+                for each in chosen:  # an unknown field fails here, now, for each operation
+                    check_generated_field(each, fault.field)
         with self._lock:
             self._added += 1
             rule = FaultRule(
@@ -194,6 +207,26 @@ class FaultRegistry:
             )
             self._rules.append(rule)
             return rule
+
+    def fail_next(
+        self,
+        operation: Operations,
+        *,
+        times: int | None = 1,
+        run_id: str | None = None,
+        when: Predicate | None = None,
+        strict: bool = False,
+        **fault: Unpack[FaultOptions],
+    ) -> FaultRule:
+        """Answer the next ``times`` matching requests with one fault, e.g. ``status=503``."""
+        __tracebackhide__ = True
+        return self.add_fault(
+            operation, Fault(**fault), times=times, run_id=run_id, when=when, strict=strict
+        )
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule (and end the delays still pending); nothing else changes."""
+        self.clear(renumber=False)
 
     def _operation_names(self, operations: Operations) -> tuple[str, ...]:
         __tracebackhide__ = True
@@ -210,13 +243,7 @@ class FaultRegistry:
             raise ValueError('"*" already means every operation: give it alone')
         return tuple(dict.fromkeys(given))
 
-    @staticmethod
-    def _check_run(
-        names: Sequence[str],
-        chosen: Sequence[Operation],
-        run_id: str,
-        known_runs: Callable[[], Iterable[str]],
-    ) -> None:
+    def _check_run(self, names: Sequence[str], chosen: Sequence[Operation], run_id: str) -> None:
         """Refuse a rule that could never fire: an unknown run, or an operation without one."""
         __tracebackhide__ = True
         without_run = [op.name for op in chosen if "{run_id}" not in op.path]
@@ -225,7 +252,7 @@ class FaultRegistry:
                 f"{', '.join(without_run)} never concern{'s' if len(without_run) == 1 else ''} "
                 f"a run, so a rule with run_id={run_id!r} would never fire; leave run_id out"
             )
-        known = list(known_runs())
+        known = list(self._run_ids())
         if canonical_id(str(run_id)) not in known:
             shown = ", ".join(known[:_RUNS_SHOWN]) or "none"
             if len(known) > _RUNS_SHOWN:
@@ -273,80 +300,12 @@ class FaultRegistry:
                 fault.delay for rule in self._rules if not rule.exhausted for fault in rule.faults
             )
 
-
-class FaultControls:
-    """``fail_next``, ``add_fault`` and ``clear_faults`` (mixed into ``FakeMissions``, which owns
-    ``_faults`` and ``_store``)."""
-
-    _faults: FaultRegistry
-    _store: Store
-
-    def add_fault(
-        self,
-        operation: Operations,
-        *faults: Fault,
-        times: int | None = 1,
-        run_id: str | None = None,
-        when: Predicate | None = None,
-        strict: bool = False,
-    ) -> FaultRule:
-        """Answer the next requests of ``operation`` with ``faults``, one each, in order.
-
-        ``operation`` is one name, a sequence of names, or ``"*"`` for every operation (with
-        ``run_id``: every operation of that run). The sequence is used ``times`` times (None: for
-        every matching request), then requests are served normally. ``run_id`` and ``when``
-        (called with the parsed JSON body; a request without one does not match) narrow the
-        match; a ``run_id`` the fake does not know, or one given for an operation that never
-        concerns a run, raises ``ValueError``. With ``strict=True`` the test fails at teardown
-        unless every answer was used. Rules are tried in the order they were added; the first
-        match with answers left fires. Returns the rule (``.fired``, ``.remove()``).
-        """
-        __tracebackhide__ = True
-        return self._faults.add(
-            operation,
-            faults,
-            times=times,
-            run_id=run_id,
-            when=when,
-            strict=strict,
-            known_runs=self._known_run_ids,
-        )
-
-    def fail_next(
-        self,
-        operation: Operations,
-        *,
-        times: int | None = 1,
-        run_id: str | None = None,
-        when: Predicate | None = None,
-        strict: bool = False,
-        **fault: Unpack[FaultOptions],
-    ) -> FaultRule:
-        """Answer the next ``times`` matching requests with one fault, e.g. ``status=503``."""
-        __tracebackhide__ = True
-        return self.add_fault(
-            operation, Fault(**fault), times=times, run_id=run_id, when=when, strict=strict
-        )
-
-    def clear_faults(self) -> None:
-        """Remove every fault rule (and end the delays still pending); nothing else changes."""
-        self._faults.clear(renumber=False)
-
-    def _known_run_ids(self) -> list[str]:
-        with self._store.lock:
-            return list(self._store.runs)
-
-    @property
-    def faults(self) -> list[FaultRule]:
-        """The fault rules added since the last reset, in order, with how often each fired."""
-        return self._faults.rules
-
-    def _unused_fault_problems(self) -> str:
+    def problems(self) -> str:
         """What the teardown check reports about ``strict`` rules with answers left, or ''."""
         lines = [
             f"- {rule}: fired {rule.fired} of {rule.total or 'at least 1'} times; "
             f"answers: {'; '.join(map(str, rule.faults))}"
-            for rule in self._faults.rules
+            for rule in self.rules
             if rule.strict and (rule.fired == 0 or (rule.total and rule.fired < rule.total))
         ]
         if not lines:

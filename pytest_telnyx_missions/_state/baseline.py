@@ -1,0 +1,86 @@
+"""What a reset returns to: the options a fake is made with, and the data they give (seeded, or
+a state document's, validated once and cached by content)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .._config import DEFAULTS, FakeConfig, StateSource, read_state_file
+from .documents import load as load_state_doc
+from .seeding import Seeder
+from .store import Snapshot, Store
+
+__all__ = ["Baseline"]
+
+
+class Baseline:
+    """Restores ``store`` to what the fake is made with (or to given options over it)."""
+
+    def __init__(self, store: Store, made_with: FakeConfig) -> None:
+        self._store = store
+        self._lock = store.lock
+        self._seeder = Seeder()
+        self._loaded_states: dict[str, Snapshot] = {}
+        self.made_with = made_with
+
+    def restore(
+        self,
+        options: Mapping[str, Any],
+        *,
+        made_with: bool = False,
+        then: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Restore the store with ``options`` over what the fake is made with (with
+        ``made_with=True``: over the defaults, and make them what it is made with), then call
+        ``then`` under the same lock. A bad option or document raises first, changing nothing."""
+        config = (DEFAULTS if made_with else self.made_with).with_options(options)
+        snapshot = self._base_snapshot(config)
+        with self._lock:
+            if made_with:
+                self.made_with = config
+            self._restore(snapshot, config)
+            then()
+
+    def load(self, source: StateSource) -> None:
+        """Replace the whole state with a document's, and make it what a reset returns to."""
+        snapshot = self._snapshot_of(source)
+        kept = source if isinstance(source, Mapping) else Path(source)
+        with self._lock:
+            self.made_with = replace(self.made_with, state=kept)
+            self._restore(snapshot, self.made_with)
+
+    def _restore(self, snapshot: Snapshot, config: FakeConfig) -> None:
+        self._store.restore(
+            snapshot,
+            seed=config.seed,
+            clock=config.clock,
+            strict_transitions=config.strict_transitions,
+            auto_create=config.auto_create,
+        )
+
+    def _base_snapshot(self, config: FakeConfig) -> Snapshot:
+        if config.state is None:
+            return self._seeder.snapshot(
+                seed=config.seed, runs=config.runs, missions=config.missions
+            )
+        return self._snapshot_of(config.state)
+
+    def _snapshot_of(self, source: StateSource) -> Snapshot:
+        """The validated snapshot of a state document, cached by its content (or file)."""
+        if isinstance(source, Mapping):
+            key = "doc:" + json.dumps(source, sort_keys=True, default=str)
+        else:
+            path = Path(source).resolve()
+            key = f"file:{path}:{path.stat().st_mtime_ns}"
+        with self._lock:
+            snapshot = self._loaded_states.get(key)
+        if snapshot is None:
+            doc = source if isinstance(source, Mapping) else read_state_file(source)
+            snapshot = load_state_doc(doc)
+            with self._lock:
+                self._loaded_states[key] = snapshot
+        return snapshot
