@@ -25,7 +25,7 @@ from ._journal.recording import Journal, RecordedRequest
 from ._pipeline.app import App
 from ._pipeline.faults.rules import FaultRegistry, FaultRule
 from ._pipeline.routes import OPERATIONS
-from ._serving.control import ControlApp, remote_access_warning
+from ._serving.control import CONTROL_PREFIX, ControlApp, remote_access_warning
 from ._serving.dispatch import Dispatcher
 from ._serving.http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits, is_loopback
 from ._state.arranging import Arranger
@@ -119,7 +119,9 @@ class FakeMissions:
         self._app = App(
             OPERATIONS, self._store, self._journal, authorize=_has_bearer_token, faults=self._faults
         )
-        self._dispatcher = Dispatcher(self._app, ControlApp(self) if control_api else None)
+        self._dispatcher = Dispatcher(self._app, self._lock)
+        if control_api:
+            self._dispatcher.mount(CONTROL_PREFIX, ControlApp(self))
         self._server = KeepAliveServer(self._dispatcher, host, port, limits)
         self._updates = RunUpdateChecks(self._journal, self._store.run_ids)
         self._calls = CallChecks(self._journal, self._store.run_ids)
@@ -206,9 +208,10 @@ class FakeMissions:
         """What ``TELNYX_BASE_URL`` should be: :attr:`url` plus ``/v2``."""
         return f"{self.url}/v2"
 
-    def wsgi_app(self) -> App:
-        """The WSGI application, for serving the fake in-process (no socket)."""
-        return self._app
+    def wsgi_app(self) -> Dispatcher:
+        """The WSGI application, for serving the fake in-process (no socket): the same one way
+        in as its socket server's (the API, the control API if any, ``httpserver``'s handlers)."""
+        return self._dispatcher
 
     def httpx_transport(self) -> httpx.BaseTransport:
         """An httpx transport that answers from this fake in-process, with no socket.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import email.message
 import json
 import re
-import secrets
 import threading
 import time
 import traceback
@@ -82,33 +81,13 @@ class App:
         self._authorize = authorize
         self._faults = faults
         self.lock: threading.RLock = store.lock
-        self._test = _TestTokens()
-
-    def begin_test(self, name: str) -> str:
-        """Start serving test ``name``: a new path prefix, and every earlier one refused.
-
-        A client made from the URL with this prefix reaches the fake while the test runs; once
-        the next test begins, its requests are answered 410 (never retried) and change nothing,
-        and :meth:`late_requests` names them. Requests without a prefix are always served.
-        """
-        with self.lock:
-            return self._test.begin(name)
-
-    def late_requests(self) -> list[str]:
-        """The requests refused since :meth:`begin_test` because an earlier test's client sent
-        them, one line each, naming that test."""
-        with self.lock:
-            return list(self._test.late)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.answer(environ)(environ, start_response)
 
     def answer(self, environ: WSGIEnvironment) -> Reply:
         """Answer the request of ``environ`` (left unchanged). Never raises."""
-        unprefixed = self._of_this_test(environ)
-        if isinstance(unprefixed, Reply):
-            return unprefixed
-        return self._handle(Incoming(unprefixed))
+        return self._handle(Incoming(environ))
 
     def _handle(self, request: Incoming) -> Reply:
         exchange = _Exchange()
@@ -120,32 +99,6 @@ class App:
         if exchange.fault is not None:
             exchange.fault.wait()  # latency, after recording and never under the lock
         return response
-
-    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Reply:
-        """The request's environ without its test prefix (a copy; ``environ`` itself when it has
-        none), or the refusal of an earlier test's request."""
-        path: str = environ.get("PATH_INFO", "")
-        if not path.startswith(TEST_PREFIX):
-            return environ
-        token, _, rest = path[len(TEST_PREFIX) :].partition("/")
-        with self.lock:
-            current, earlier = self._test.token, self._test.earlier.get(token)
-            if token == current:
-                return {**environ, "PATH_INFO": f"/{rest}"}
-            if earlier is None:
-                return environ  # not a token this fake gave: an unknown route, reported as such
-            where = f"{environ.get('REQUEST_METHOD', 'GET').upper()} /{rest}"
-            self._test.late.append(
-                f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
-                "nothing changed)"
-            )
-        detail = (
-            f"This request comes from a client made in {earlier}, which has ended; the fake "
-            "refused it so that it cannot change the state of the test running now. Stop the "
-            "test's threads (or wait for them) before it ends."
-        )
-        gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
-        return to_reply(Outcome(gone.status, gone.body, gone.headers))
 
     def _answer(self, request: Incoming, exchange: _Exchange) -> Reply:
         try:
@@ -302,32 +255,6 @@ def _on_a_fresh_stack(answer: Callable[[], Reply]) -> Reply:
 
 def _unprefixed(path: str) -> str:
     return path[3:] if path == "/v2" or path.startswith("/v2/") else path
-
-
-TEST_PREFIX = "/_t/"
-_EARLIER_TESTS_KEPT = 10_000  # names of earlier tests remembered (a few hundred kB at most)
-
-
-class _TestTokens:
-    """The path prefix of the test running now, and which test each earlier prefix served."""
-
-    def __init__(self) -> None:
-        self.token: str | None = None
-        self.name = ""
-        self.earlier: dict[str, str] = {}
-        self.late: list[str] = []
-
-    @property
-    def prefix(self) -> str:
-        return f"{TEST_PREFIX}{self.token}" if self.token else ""
-
-    def begin(self, name: str) -> str:
-        if self.token is not None:
-            self.earlier[self.token] = self.name
-            if len(self.earlier) > _EARLIER_TESTS_KEPT:
-                del self.earlier[next(iter(self.earlier))]
-        self.token, self.name, self.late = secrets.token_hex(6), name, []
-        return self.prefix
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -28,7 +28,7 @@ from .._journal.recording import RecordedRequest, RunUpdate
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import WSGIEnvironment
     from typing_extensions import Unpack
 
 CONTROL_PREFIX = "/_fake/"
@@ -64,10 +64,6 @@ class _FaultRuleBody(BaseModel):
 
 class _BadRequest(Exception):
     pass
-
-
-def is_control_path(path: str) -> bool:
-    return path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/")
 
 
 class ControlledFake(Protocol):
@@ -123,8 +119,9 @@ class ControlApp:
             "/_fake/wait": {"GET": self._wait},
         }
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.handle(Incoming(environ))(environ, start_response)
+    def answer(self, environ: WSGIEnvironment) -> Reply:
+        """Answer a request mounted under ``/_fake`` (see ``Dispatcher.mount``)."""
+        return self.handle(Incoming(environ))
 
     def handle(self, request: Incoming) -> Reply:
         refusal = _foreign_caller(request, self._fake.url)

@@ -1,70 +1,130 @@
-"""What answers a request that reaches the fake: the API's pipeline, the control API, or the
-user's own pytest-httpserver handlers (``fake.httpserver``), whichever way it arrived (socket
-or in-process transport)."""
+"""The one way in: every request that reaches a fake, over its socket or through an in-process
+transport, is answered by :meth:`Dispatcher.answer`.
+
+In order: an app mounted beside the API (the control API under ``/_fake``); the per-test prefix
+gate (a late request of an earlier test is refused here, before anything can answer it); the
+user's own pytest-httpserver handlers (``fake.httpserver``) for paths outside the Missions API;
+the API's pipeline. So a behaviour can never differ between the two ways in.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .._pipeline.app import TEST_PREFIX
-from .control import is_control_path
+from .._api.answers import Outcome, Reply, to_reply
+from .._api.errors import NO_RETRY, telnyx_error
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from .._pipeline.app import App
     from .user_handlers import UserHandlers
 
-__all__ = ["Dispatcher", "for_user_handlers"]
+__all__ = ["TEST_PREFIX", "Answering", "Dispatcher", "for_user_handlers", "wsgi_reply"]
 
 _API_ROOT = "/ai/missions"
+TEST_PREFIX = "/_t/"
+_EARLIER_TESTS_KEPT = 10_000  # names of earlier tests remembered (a few hundred kB at most)
 
 
-def for_user_handlers(environ: WSGIEnvironment) -> bool:
-    """True when a request belongs to the user's pytest-httpserver handlers, not the Missions API.
+class Answering(Protocol):
+    """What dispatch hands a request to: the API's pipeline, or an app mounted beside it."""
 
-    The one place that decides the hand-off: every path outside ``/ai/missions`` (with or
-    without ``/v2``), as the API has it. A base URL that gains a prefix strips it here.
+    def answer(self, environ: WSGIEnvironment) -> Reply: ...
+
+
+def for_user_handlers(path: str) -> bool:
+    """True when a path (without a test prefix) belongs to the user's pytest-httpserver
+    handlers, not the Missions API: every path outside ``/ai/missions``, with or without ``/v2``.
     """
-    path = _without_test_prefix(environ.get("PATH_INFO", ""))
     api_path = path[3:] if path == "/v2" or path.startswith("/v2/") else path
     return not (api_path == _API_ROOT or api_path.startswith(_API_ROOT + "/"))
 
 
-def _without_test_prefix(path: str) -> str:
-    """``path`` without a test's ``/_t/<token>`` prefix (see ``App.begin_test``)."""
-    if not path.startswith(TEST_PREFIX):
-        return path
-    return "/" + path[len(TEST_PREFIX) :].partition("/")[2]
-
-
 class Dispatcher:
-    """The one WSGI entry point of a fake: picks the app that answers each request."""
+    """The one entry point of a fake: a WSGI app for its socket server, :meth:`answer` for the
+    in-process transports."""
 
-    def __init__(self, api: App, control: WSGIApplication | None = None) -> None:
+    def __init__(self, api: Answering, lock: threading.RLock) -> None:
         self.api = api
-        self.control = control
+        self.lock = lock
         self.user_handlers: UserHandlers | None = None
+        self._mounts: list[tuple[str, Answering]] = []
+        self._tests = _TestTokens()
+
+    def mount(self, prefix: str, app: Answering) -> None:
+        """Answer the paths under ``prefix`` (``/_fake``) with ``app``, before the API: no test
+        prefix, no key, no journal, no fault rule."""
+        self._mounts.append((prefix.rstrip("/"), app))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        target = self.target(environ)
-        if self.user_handlers is not None and target == self.user_handlers.wsgi_app:
-            # The user's handlers are registered with the API's paths (/v2/calls), whatever
-            # prefix the test's base URL adds.
-            path = environ.get("PATH_INFO", "")
-            environ = {**environ, "PATH_INFO": _without_test_prefix(path)}
-        return target(environ, start_response)
+        return self.answer(environ)(environ, start_response)
 
-    def target(self, environ: WSGIEnvironment) -> WSGIApplication:
-        """The app that answers this request."""
-        if self.control is not None and is_control_path(environ.get("PATH_INFO", "")):
-            return self.control
+    def answer(self, environ: WSGIEnvironment) -> Reply:
+        """Answer the request of ``environ`` (left unchanged). Never raises but what a fault
+        rule's dropped connection raises in-process."""
+        path: str = environ.get("PATH_INFO", "")
+        for prefix, app in self._mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return app.answer(environ)
+        admitted = self._of_this_test(environ)
+        if isinstance(admitted, Reply):
+            return admitted
         handlers = self.user_handlers
-        if handlers is not None and handlers.in_use() and for_user_handlers(environ):
-            return handlers.wsgi_app
-        return self.api
+        if (
+            handlers is not None
+            and handlers.in_use()
+            and for_user_handlers(admitted.get("PATH_INFO", ""))
+        ):
+            return wsgi_reply(handlers.wsgi_app, admitted)
+        return self.api.answer(admitted)
 
+    # -- the per-test prefix gate ----------------------------------------------------------
+    def begin_test(self, name: str) -> str:
+        """Start serving test ``name``: a new path prefix, and every earlier one refused.
+
+        A client made from the URL with this prefix reaches the fake while the test runs; once
+        the next test begins, its requests are answered 410 (never retried) and change nothing,
+        and :meth:`late_requests` names them. Requests without a prefix are always served.
+        """
+        with self.lock:
+            return self._tests.begin(name)
+
+    def late_requests(self) -> list[str]:
+        """The requests refused since :meth:`begin_test` because an earlier test's client sent
+        them, one line each, naming that test."""
+        with self.lock:
+            return list(self._tests.late)
+
+    def _of_this_test(self, environ: WSGIEnvironment) -> WSGIEnvironment | Reply:
+        """The request's environ without its test prefix (a copy; ``environ`` itself when it has
+        none), or the refusal of an earlier test's request."""
+        path: str = environ.get("PATH_INFO", "")
+        if not path.startswith(TEST_PREFIX):
+            return environ
+        token, _, rest = path[len(TEST_PREFIX) :].partition("/")
+        with self.lock:
+            current, earlier = self._tests.token, self._tests.earlier.get(token)
+            if token == current:
+                return {**environ, "PATH_INFO": f"/{rest}"}
+            if earlier is None:
+                return environ  # not a token this fake gave: an unknown route, reported as such
+            where = f"{environ.get('REQUEST_METHOD', 'GET').upper()} /{rest}"
+            self._tests.late.append(
+                f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
+                "nothing changed)"
+            )
+        detail = (
+            f"This request comes from a client made in {earlier}, which has ended; the fake "
+            "refused it so that it cannot change the state of the test running now. Stop the "
+            "test's threads (or wait for them) before it ends."
+        )
+        gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
+        return to_reply(Outcome(gone.status, gone.body, gone.headers))
+
+    # -- the user's handlers ---------------------------------------------------------------
     def reset(self) -> None:
         """Forget the user's handlers and what they answered (with the fake's reset)."""
         if self.user_handlers is not None:
@@ -82,3 +142,43 @@ class Dispatcher:
             self.user_handlers = UserHandlers(host, port)
         self.user_handlers.host, self.user_handlers.port = host, port
         return self.user_handlers
+
+
+class _TestTokens:
+    """The path prefix of the test running now, and which test each earlier prefix served."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.name = ""
+        self.earlier: dict[str, str] = {}
+        self.late: list[str] = []
+
+    @property
+    def prefix(self) -> str:
+        return f"{TEST_PREFIX}{self.token}" if self.token else ""
+
+    def begin(self, name: str) -> str:
+        if self.token is not None:
+            self.earlier[self.token] = self.name
+            if len(self.earlier) > _EARLIER_TESTS_KEPT:
+                del self.earlier[next(iter(self.earlier))]
+        self.token, self.name, self.late = secrets.token_hex(6), name, []
+        return self.prefix
+
+
+def wsgi_reply(app: WSGIApplication, environ: WSGIEnvironment) -> Reply:
+    """A WSGI app's whole answer to ``environ``, as a :class:`Reply`."""
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None
+
+    chunks: Iterable[bytes] = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        close: Callable[[], None] | None = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return Reply(int(answer["status"][:3]), list(answer["headers"]), body)

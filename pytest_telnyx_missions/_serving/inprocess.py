@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import sys
 import threading
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
@@ -23,8 +22,6 @@ import httpx
 from .._api.request import environ_key
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-
     from .._pipeline.faults.rules import FaultRegistry
     from .dispatch import Dispatcher
 
@@ -39,12 +36,7 @@ class _InProcess:
         self._faults = faults
 
     def _answer(self, request: httpx.Request) -> Answer:
-        environ = _environ(request)
-        app = self._dispatcher.target(environ)
-        if app is not self._dispatcher.api:
-            status, headers, body = wsgi_call(app, environ)
-            return int(status[:3]), headers, body
-        reply = self._dispatcher.api.answer(environ)
+        reply = self._dispatcher.answer(_environ(request))
         if reply.wire is not None:
             return _parse_wire(reply.wire, request)
         return reply.status, reply.headers, b"" if request.method == "HEAD" else reply.body
@@ -188,23 +180,3 @@ def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:
                 )
     except h11.RemoteProtocolError as exc:
         raise httpx.RemoteProtocolError(str(exc), request=request) from exc
-
-
-def wsgi_call(
-    app: WSGIApplication, environ: dict[str, Any]
-) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Call a WSGI app in-process: its status line, headers and whole body."""
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        answer["status"], answer["headers"] = status, headers
-        return lambda data: None
-
-    chunks: Iterable[bytes] = app(environ, start_response)
-    try:
-        body = b"".join(chunks)
-    finally:
-        close: Callable[[], None] | None = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    return answer["status"], answer["headers"], body
