@@ -26,6 +26,7 @@ from .._config import DEFAULTS, ResetOptions, StateSource
 from .._journal.calls import OperationName, RecordedCall
 from .._journal.recording import RecordedRequest, RunUpdate
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
+from .dashboard import ASSETS, asset_reply, dashboard_data, page_reply, rule_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -36,7 +37,7 @@ _MAX_WAIT = 300.0
 
 _M = TypeVar("_M", bound=BaseModel)
 
-_Handler = Callable[[Incoming], Outcome]
+_Handler = Callable[[Incoming], "Outcome | Reply"]
 
 
 class _ResetBody(BaseModel):
@@ -117,6 +118,9 @@ class ControlApp:
             "/_fake/faults/{number}": {"DELETE": self._remove_fault},
             "/_fake/check": {"GET": self._check},
             "/_fake/wait": {"GET": self._wait},
+            "/_fake/ui": {"GET": self._ui},
+            "/_fake/ui/data": {"GET": self._ui_data},
+            **{f"/_fake/ui/{name}": {"GET": self._ui_asset} for name in ASSETS},
         }
 
     def answer(self, environ: WSGIEnvironment) -> Reply:
@@ -124,7 +128,11 @@ class ControlApp:
         return self.handle(Incoming(environ))
 
     def handle(self, request: Incoming) -> Reply:
-        refusal = _foreign_caller(request, self._fake.url)
+        try:
+            served_url = self._fake.url
+        except RuntimeError:  # stopping: the server still answers what it already accepted
+            return to_reply(Outcome(503, {"error": "The fake is stopping."}))
+        refusal = _foreign_caller(request, served_url)
         if refusal:
             return to_reply(Outcome(403, {"error": refusal}))
         methods = self._routes.get(_route_of(request.path))
@@ -138,7 +146,8 @@ class ControlApp:
             message = f"{request.method} {request.path} is not allowed; use {allow}."
             return to_reply(Outcome(405, {"error": message}, {"allow": allow}))
         try:
-            return to_reply(handler(request))
+            answer = handler(request)
+            return answer if isinstance(answer, Reply) else to_reply(answer)
         except _BadRequest as error:
             return to_reply(Outcome(400, {"error": str(error)}))
         except Exception:  # noqa: BLE001 - shown to the caller and on the server's stderr
@@ -248,11 +257,24 @@ class ControlApp:
             },
         )
 
+    def _ui(self, request: Incoming) -> Reply:
+        return page_reply()
+
+    def _ui_asset(self, request: Incoming) -> Reply:
+        return asset_reply(request.path.rpartition("/")[2])  # only a routed name gets here
+
+    def _ui_data(self, request: Incoming) -> Outcome:
+        query = {key: values[-1] for key, values in request.query.items()}
+        since = query.get("since", "0")
+        if not (since.isascii() and since.isdigit()):
+            raise _BadRequest(f"since must be a journal number (0 or more), got {since!r}")
+        return Outcome(200, dashboard_data(self._fake, since=int(since), last=query.get("last")))
+
     def _runs(self, request: Incoming) -> Outcome:
         return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})
 
     def _faults(self, request: Incoming) -> Outcome:
-        return Outcome(200, {"data": [_rule_json(rule) for rule in self._fake.faults]})
+        return Outcome(200, {"data": [rule_json(rule) for rule in self._fake.faults]})
 
     def _add_fault(self, request: Incoming) -> Outcome:
         keys = ", ".join(f.name for f in fields(Fault))
@@ -268,7 +290,7 @@ class ControlApp:
             )
         except ValueError as error:
             raise _BadRequest(f"Invalid fault rule: {error}") from error
-        return Outcome(201, {"data": _rule_json(rule)})
+        return Outcome(201, {"data": rule_json(rule)})
 
     def _clear_faults(self, request: Incoming) -> Outcome:
         self._fake.clear_faults()
@@ -358,15 +380,3 @@ def _problem(error: Mapping[str, Any]) -> str:
     elif error["type"] != "json_invalid" and "input" in error and error["type"] != "missing":
         message = f"{message} (got {error['input']!r})"
     return f"{where}: {message}"
-
-
-def _rule_json(rule: FaultRule) -> dict[str, Any]:
-    return {
-        "number": rule.number,
-        "operation": rule.operations[0] if len(rule.operations) == 1 else list(rule.operations),
-        "run_id": rule.run_id,
-        "times": rule.times,
-        "fired": rule.fired,
-        "description": str(rule),
-        "faults": [str(fault) for fault in rule.faults],
-    }
