@@ -3,14 +3,17 @@ the journal as a compact table and a one-line status timeline of each run the te
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._journal.calls import calls_in, status_changes
 from ._journal.recording import RecordedRequest
+from ._serving.dashboard import dashboard_data, static_page
 
 if TYPE_CHECKING:
     from ._fake import FakeMissions
@@ -48,6 +51,15 @@ class TestJournal:
             lines.extend(timelines)
         return "\n".join(lines)
 
+    def write_page(self, folder: Path, test: str) -> Path:
+        """Write the dashboard's page for this test, self-contained, into ``folder``."""
+        data = dashboard_data(self.fake, initial_statuses=self.initial_statuses)
+        data["test"] = test
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / _page_name(test)
+        path.write_text(static_page(f"{test}: telnyx_missions", data), encoding="utf-8")
+        return path
+
     def _timelines(self, entries: Sequence[RecordedRequest]) -> list[str]:
         touched = dict.fromkeys(
             run for entry in entries if (run := entry.path_params.get("run_id")) is not None
@@ -67,6 +79,13 @@ class TestJournal:
             note = "" if changes else " (unchanged)"
             lines.append(f"  {run}: {_ARROW.join(steps)}{note}")
         return lines
+
+
+def _page_name(test: str) -> str:
+    """A file name for a test id: readable, short, and distinct for distinct ids."""
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", test).strip("_.")[:120]
+    digest = hashlib.sha256(test.encode("utf-8")).hexdigest()[:10]
+    return f"{readable}-{digest}.html"
 
 
 def _data(response: object) -> object:

@@ -78,6 +78,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"Requests shown in that report at most (default {DEFAULT_MAX_ROWS}).",
         default=str(DEFAULT_MAX_ROWS),
     )
+    parser.getgroup("telnyx_missions").addoption(
+        "--telnyx-missions-html",
+        metavar="DIR",
+        default=None,
+        help="Also write a self-contained HTML page (journal, run timelines, state) for each "
+        "failing test that used the fake into DIR; the report names the file.",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -170,7 +177,11 @@ def pytest_runtest_makereport(
     if report.failed and journal is not None and not item.stash.get(_JOURNAL_REPORTED, False):
         item.stash[_JOURNAL_REPORTED] = True  # once per test, at the first phase that failed
         max_rows = int(item.config.getini("telnyx_missions_report_max_rows"))
-        report.sections.append((SECTION_TITLE, journal.render(max_rows)))
+        text = journal.render(max_rows)
+        pages = item.config.getoption("telnyx_missions_html")
+        if pages:
+            text += f"\nThe same as a page: {journal.write_page(Path(pages), item.nodeid)}"
+        report.sections.append((SECTION_TITLE, text))
     return report
 
 

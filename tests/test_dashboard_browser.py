@@ -205,3 +205,37 @@ def test_the_buttons_reset_and_load_a_state_document(
         lambda b: b.find_element(By.ID, "ptm-summary").text.endswith(" 1 run"),
     )
     assert len(fake.runs) == 1
+
+
+def test_the_page_of_a_failing_test_opens_from_disk(
+    browser: webdriver.Chrome, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_fails(telnyx_missions):
+            run = telnyx_missions.runs[0]
+            headers = {"Authorization": f"Bearer {telnyx_missions.api_key}"}
+            transport = telnyx_missions.httpx_transport()
+            with httpx.Client(transport=transport, headers=headers) as client:
+                client.patch(
+                    f"{telnyx_missions.base_url}/ai/missions/{run.mission_id}/runs/{run.run_id}",
+                    json={"status": "cancelled"},
+                )
+            assert False
+        """
+    )
+    pages = tmp_path / "pages"
+    pytester.runpytest_subprocess(f"--telnyx-missions-html={pages}").assert_outcomes(failed=1)
+    [page] = list(pages.iterdir())
+    browser.get(page.as_uri())
+    _wait(browser, "the journal", lambda b: b.find_elements(By.CSS_SELECTOR, "#journal tr.entry"))
+    assert browser.find_element(By.CSS_SELECTOR, "header h1").text.endswith("::test_fails")
+    assert not browser.find_element(By.ID, "ptm-actions").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, 'nav button[data-tab="timelines"]').click()
+    segments = browser.find_elements(By.CSS_SELECTOR, "svg[data-run] rect.status-seg")
+    statuses = [segment.get_attribute("data-status") for segment in segments]
+    assert "cancelled" in statuses
+    assert "as loaded" not in statuses  # the test knew each run's status at its start
+    _screenshot(browser, "failing-test-page.png", tmp_path)

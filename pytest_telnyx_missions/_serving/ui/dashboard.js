@@ -122,7 +122,7 @@
     const times = [...line.points.map((p) => p.time), ...line.events.map((e) => e.timestamp),
       ...line.steps.flatMap((s) => [s.started_at, s.completed_at])].filter(Boolean);
     const order = Array.from(new Set(times)).sort();
-    const width = 900, left = 120, slots = Math.max(order.length, 1) + 1;
+    const width = 900, left = 170, slots = Math.max(order.length, 1) + 1;
     const x = (time) => left + (time ? order.indexOf(time) + 0.5 : slots - 1) * ((width - left) / slots);
     const end = width - 4;
     const height = 34 + line.steps.length * 16 + 22;
@@ -146,7 +146,8 @@
     line.steps.forEach((step, index) => {
       const y = 34 + index * 16;
       const name = svg("text", { x: 4, y: y + 11, "font-size": 11 });
-      name.textContent = (step.sequence ?? "") + " " + (step.description || step.step_id);
+      const text = (step.sequence ?? "") + " " + (step.description || step.step_id);
+      name.textContent = text.length > 26 ? text.slice(0, 25) + "…" : text;
       chart.append(name);
       const start = step.started_at ? x(step.started_at) : left;
       const stop = step.completed_at ? x(step.completed_at) : end;
@@ -264,7 +265,9 @@
     }
     if (document.body.dataset.mode === "static") {
       document.getElementById("ptm-actions").hidden = true;
-      render(JSON.parse(document.getElementById("ptm-data").textContent));
+      const data = JSON.parse(document.getElementById("ptm-data").textContent);
+      document.querySelector("header h1").textContent = data.test;
+      render(data);
     } else {
       wireActions();
       poll();
