@@ -14,17 +14,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from pytest_telnyx_missions import FakeMissions, Fault
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.common.exceptions import (  # noqa: E402
+from selenium import webdriver
+from selenium.common.exceptions import (
     NoSuchElementException,
     StaleElementReferenceException,
     TimeoutException,
 )
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from pytest_telnyx_missions import FakeMissions, Fault
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -158,13 +157,13 @@ def test_what_a_client_sent_is_shown_as_text_and_runs_nothing(
 
 
 def test_the_page_asks_no_host_but_the_fake(browser: webdriver.Chrome, fake: FakeMissions) -> None:
-    browser.get_log("performance")  # what earlier tests left
+    browser.get_log("performance")  # type: ignore[no-untyped-call] # what earlier tests left
     browser.get(f"{fake.url}/_fake/ui")
     _wait(browser, "the summary", lambda b: "requests" in b.find_element(By.ID, "ptm-summary").text)
     for tab in ("timelines", "state", "faults", "journal"):
         browser.find_element(By.CSS_SELECTOR, f'nav button[data-tab="{tab}"]').click()
     urls = []
-    for entry in browser.get_log("performance"):
+    for entry in browser.get_log("performance"):  # type: ignore[no-untyped-call]
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
