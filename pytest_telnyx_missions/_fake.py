@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -187,6 +188,17 @@ class FakeMissions:
         and field, and changes nothing. The loaded state is what :meth:`reset` returns to.
         """
         self._baseline.load(doc_or_path)
+
+    @contextmanager
+    def _minting(self, ids: Iterable[str]) -> Iterator[None]:
+        """While inside, the resources the fake creates get these ids first, in order (then its
+        own): a live run shadows the upstream's answer with the upstream's ids, a replay uses
+        its recording's. Ids left unused are dropped on the way out."""
+        self._store.pin_ids(ids)
+        try:
+            yield
+        finally:
+            self._store.pin_ids(())
 
     def advance(self, by: timedelta) -> None:
         """Move the fake's clock on (fixed or real), e.g. to make a run look long-running."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
+from collections import deque
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -117,13 +118,22 @@ class Clock:
 
 
 class IdMaker:
-    """UUIDs from a seed and a counter: the same test makes the same ids on every run."""
+    """UUIDs from a seed and a counter: the same test makes the same ids on every run.
+
+    Pinned ids come first: a live run's fake mints the ids the real API answered, a replay the
+    ids of its recording.
+    """
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
         self._count = 0
+        self.pinned: deque[str] = deque()
 
     def new(self, taken: Container[str] = ()) -> str:
+        while self.pinned:
+            made = self.pinned.popleft()
+            if made not in taken:
+                return made
         while True:
             self._count += 1
             digest = hashlib.blake2b(f"{self._seed}:{self._count}".encode(), digest_size=16)
@@ -214,6 +224,12 @@ class Store:
     def new_id(self) -> str:
         with self.lock:
             return self.ids.new(_AllIds(self))
+
+    def pin_ids(self, ids: Iterable[str]) -> None:
+        """Mint these ids first, in order (one already taken is skipped), replacing any pinned
+        before; ``()`` drops those left."""
+        with self.lock:
+            self.ids.pinned = deque(ids)
 
     def take_auto_created(self) -> list[str]:
         """What lookups created since the last call (``"run <id>"``), and forget it."""
