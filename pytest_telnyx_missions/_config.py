@@ -1,21 +1,41 @@
-"""The options every entry point shares (fixture, marker, ini, CLI, control API), defined once.
+"""The options every entry point shares (constructor, ``reset``/``configure``, marker, ini file,
+CLI, control API), defined once: :class:`FakeConfig`, a frozen pydantic model.
 
-``FakeConfig`` holds what a reset restores: the seeded data or a state document, the clock, and
-the behaviour switches. Each entry point reads its own syntax into the same fields.
+Every entry point parses through it, so the same bad value is refused with the same message,
+naming the option (:func:`option_problem`), whichever way it came in; each entry point only adds
+its own frame (``ValueError``, a CLI usage error, a 400, a test's error).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypedDict, Union
+from typing import Annotated, Any, TypedDict, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "DEFAULTS",
+    "MAX_COUNT",
+    "OPTION_NAMES",
+    "FakeConfig",
+    "ResetOptions",
+    "StateSource",
+    "check_option",
+    "option_problem",
+    "parse_clock",
+    "read_state_file",
+    "unknown_names",
+]
 
 StateSource = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 """A state document: the dict itself, or the path of a JSON (or YAML) file holding it."""
+
+MAX_COUNT = 10_000
+"""The most seeded runs (or missions) a fake is made with: seeding more takes seconds."""
 
 
 class ResetOptions(TypedDict, total=False):
@@ -30,42 +50,6 @@ class ResetOptions(TypedDict, total=False):
     state: StateSource | None
 
 
-@dataclass(frozen=True)
-class FakeConfig:
-    """What a reset restores. The one place the defaults live."""
-
-    seed: int = 0
-    """Seed of the seeded data and of every id the fake makes."""
-    runs: int = 3
-    missions: int = 2
-    strict_transitions: bool = False
-    auto_create: bool = False
-    """Create an unknown resource a request names (with an id its path accepts) on the spot."""
-    clock: datetime | None = None
-    """A fixed start time: every change then ticks the clock by one second. None: real time."""
-    state: StateSource | None = None
-    """A state document that replaces the seeded data (``seed`` still drives new ids)."""
-
-    def __post_init__(self) -> None:
-        if self.runs < 0 or self.missions < 0:
-            raise ValueError(
-                f"runs and missions cannot be negative (got runs={self.runs}, "
-                f"missions={self.missions})"
-            )
-        object.__setattr__(self, "clock", parse_clock(self.clock))  # a str given at run time
-
-    def with_options(self, options: Mapping[str, Any]) -> FakeConfig:
-        """A copy with ``options`` replacing fields; an unknown option is a ``TypeError``."""
-        unknown = set(options) - OPTION_NAMES
-        if unknown:
-            raise TypeError(
-                f"unknown option(s) {sorted(unknown)}; the options are {sorted(OPTION_NAMES)}"
-            )
-        merged = {**{f.name: getattr(self, f.name) for f in fields(self)}, **options}
-        merged["clock"] = parse_clock(merged["clock"])
-        return FakeConfig(**merged)
-
-
 def parse_clock(value: datetime | str | None) -> datetime | None:
     """A fixed clock from a datetime or an ISO 8601 string; naive times are taken as UTC."""
     if value is None:
@@ -78,10 +62,91 @@ def parse_clock(value: datetime | str | None) -> datetime | None:
                 f"clock {value!r} is not an ISO 8601 time (e.g. 2025-01-01T00:00:00Z)"
             ) from None
     if not isinstance(value, datetime):
-        raise TypeError(f"clock must be a datetime or an ISO 8601 string, not {value!r}")
+        raise ValueError(f"clock must be a datetime or an ISO 8601 string, not {value!r}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def _state_source(value: Any) -> Any:
+    if value is None or isinstance(value, (Mapping, str, os.PathLike)):
+        return value  # kept as given: a document is validated when it is loaded
+    raise ValueError(f"state must be a document (a dict) or a file's path, not {value!r}")
+
+
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+
+
+class FakeConfig(BaseModel):
+    """What a reset restores. The one place the options' defaults and bounds live."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int = 0
+    """Seed of the seeded data and of every id the fake makes."""
+    runs: Count = 3
+    missions: Count = 2
+    strict_transitions: bool = False
+    auto_create: bool = False
+    """Create an unknown resource a request names (with an id its path accepts) on the spot."""
+    clock: Annotated[datetime | None, BeforeValidator(parse_clock)] = None
+    """A fixed start time: every change then ticks the clock by one second. None: real time."""
+    state: Annotated[Any, BeforeValidator(_state_source)] = None
+    """A state document that replaces the seeded data (``seed`` still drives new ids)."""
+
+    @classmethod
+    def parse(cls, options: Mapping[str, Any]) -> FakeConfig:
+        """The config of ``options``; an unknown one is a ``TypeError``, a bad value a
+        ``ValueError`` saying :func:`option_problem` of each."""
+        unknown = unknown_names(options, OPTION_NAMES)
+        if unknown:
+            raise TypeError(
+                f"unknown option(s) {sorted(unknown)}; the options are {sorted(OPTION_NAMES)}"
+            )
+        try:
+            return cls.model_validate(options)
+        except ValidationError as exc:
+            raise ValueError(option_problem(exc)) from None
+
+    def with_options(self, options: Mapping[str, Any]) -> FakeConfig:
+        """A copy with ``options`` replacing fields, checked as :meth:`parse` checks them."""
+        return FakeConfig.parse({**self.as_options(), **options})
+
+    def as_options(self) -> dict[str, Any]:
+        """Every option and its value, as keyword arguments (``state`` as given, not copied)."""
+        return {name: getattr(self, name) for name in OPTION_NAMES_IN_ORDER}
+
+
+def option_problem(exc: ValidationError) -> str:
+    """Every bad option of ``exc``, named, in one line: ``runs: Input should be greater than or
+    equal to 0 (got -1); a count cannot be negative``."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "options"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+            message = "unknown key"
+        elif (
+            error["type"] not in ("json_invalid", "missing")
+            and "input" in error
+            and repr(error["input"]) not in message  # a message that quotes it already
+        ):
+            message = f"{message} (got {error['input']!r})"
+        if error["type"] == "greater_than_equal" and error.get("ctx", {}).get("ge") == 0:
+            message += "; a count cannot be negative"
+        problems.append(f"{where}: {message}")
+    return "; ".join(problems)
+
+
+def check_option(name: str, value: Any) -> Any:
+    """``value`` as option ``name`` holds it; ``ValueError`` saying :func:`option_problem`."""
+    return getattr(FakeConfig.parse({name: value}), name)
+
+
+def unknown_names(given: Collection[str], known: Collection[str]) -> list[str]:
+    """The names in ``given`` that are not ``known``, in the order given: the one "unknown
+    field" check of options, arranged resources, state documents and control bodies."""
+    return [name for name in given if name not in known]
 
 
 def read_state_file(path: str | os.PathLike[str]) -> Any:
@@ -100,5 +165,6 @@ def read_state_file(path: str | os.PathLike[str]) -> Any:
         raise ValueError(f"{file} is not valid JSON: {exc}") from None
 
 
-OPTION_NAMES: frozenset[str] = frozenset(f.name for f in fields(FakeConfig))
+OPTION_NAMES_IN_ORDER: tuple[str, ...] = tuple(FakeConfig.model_fields)
+OPTION_NAMES: frozenset[str] = frozenset(OPTION_NAMES_IN_ORDER)
 DEFAULTS = FakeConfig()

@@ -21,7 +21,7 @@ from ._checks.assertions import RunUpdateChecks
 from ._checks.call_assertions import CallChecks
 from ._checks.problems import Checks, UnhandledRequests
 from ._checks.waiting import Waiting
-from ._config import DEFAULTS, FakeConfig, ResetOptions, StateSource, parse_clock
+from ._config import DEFAULTS, FakeConfig, ResetOptions, StateSource
 from ._journal.recording import Journal, RecordedRequest
 from ._pipeline.app import App
 from ._pipeline.faults.rules import FaultRegistry, FaultRule
@@ -105,14 +105,16 @@ class FakeMissions:
         self._lock = threading.RLock()
         self._store = Store(self._lock)
         self._journal = Journal(self._lock, journal_limit)
-        made_with = FakeConfig(
-            seed=seed,
-            runs=runs,
-            missions=missions,
-            strict_transitions=strict_transitions,
-            auto_create=auto_create,
-            clock=parse_clock(clock),
-            state=state,
+        made_with = FakeConfig.parse(
+            {
+                "seed": seed,
+                "runs": runs,
+                "missions": missions,
+                "strict_transitions": strict_transitions,
+                "auto_create": auto_create,
+                "clock": clock,
+                "state": state,
+            }
         )
         self._baseline = Baseline(self._store, made_with)
         self._arranger = Arranger(self._store)

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Sequence
 from types import FrameType
 
-from ._config import DEFAULTS, parse_clock
+from ._config import DEFAULTS, FakeConfig
 from ._fake import FakeMissions
 from ._serving.control import remote_access_warning
 from ._serving.http import is_loopback
@@ -32,6 +32,17 @@ _USAGE_ERROR = 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    try:  # the options a reset restores, checked as every entry point checks them
+        FakeConfig.parse(
+            {
+                "seed": args.seed,
+                "runs": args.runs,
+                "missions": args.missions,
+                "clock": args.clock,
+            }
+        )
+    except ValueError as error:
+        parser.error(str(error))
     if not args.allow_remote and not is_loopback(args.host):
         parser.error(
             f"--host {args.host} is not a loopback address. The fake accepts any API key and "
@@ -108,10 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     add("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     add("--port", type=_port, default=DEFAULT_PORT, help="0 picks a free one (default %(default)s)")
     add("--seed", type=int, default=DEFAULTS.seed, help="seed of the data (default %(default)s)")
-    add("--runs", type=_count, default=DEFAULTS.runs, help="seeded runs (default %(default)s)")
+    add("--runs", type=int, default=DEFAULTS.runs, help="seeded runs (default %(default)s)")
     add(
         "--missions",
-        type=_count,
+        type=int,
         default=DEFAULTS.missions,
         help="missions the runs are spread over (default %(default)s)",
     )
@@ -134,7 +145,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     add(
         "--clock",
-        type=_clock,
         metavar="TIME",
         help="a fixed start time (ISO 8601, e.g. 2025-01-01T00:00:00Z): every change ticks it "
         "by one second, so answers are byte-identical from run to run (default: real time)",
@@ -182,21 +192,6 @@ def _port(text: str) -> int:
     return value
 
 
-def _clock(text: str) -> str:
-    try:
-        parse_clock(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return text
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"expected 0-10000, got {value}")
-    return value
-
-
 def _journal_limit(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -208,7 +203,7 @@ def _bind_problem(host: str, port: int) -> str | None:
     """Why the server could not listen on ``host:port`` (tried on a probe socket), or None."""
     if port == 0:
         return None
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as werkzeug chooses
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as the server (cheroot) chooses
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         if sys.platform != "win32":  # as the server; on Windows it would allow sharing the port
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ import pytest
 # module through the package, whose __init__ imports nothing (see there).
 pytest.register_assert_rewrite("pytest_telnyx_missions._checks.assertions")
 
-from ._config import DEFAULTS, OPTION_NAMES  # noqa: E402
+from ._config import DEFAULTS, OPTION_NAMES, FakeConfig, check_option  # noqa: E402
 from ._fake import FakeMissions  # noqa: E402
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
 from ._serving.limits import ServerLimits  # noqa: E402
@@ -95,9 +94,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for name, value in _ini_options(config).items():  # a bad value stops the run, named
+        try:
+            check_option(name, value)
+        except ValueError as error:
+            raise pytest.UsageError(f"ini option {_INI_OPTIONS[name][0]}: {error}") from None
     _point_the_sdk_at_the_session_fake(config)
     defaults = ", ".join(
-        f"{name}={value!r}" for name, value in {**asdict(DEFAULTS), **_PLUGIN_OPTIONS}.items()
+        f"{name}={value!r}" for name, value in {**DEFAULTS.as_options(), **_PLUGIN_OPTIONS}.items()
     )
     config.addinivalue_line(
         "markers",
@@ -187,18 +191,8 @@ def pytest_runtest_makereport(
 
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every option for this test: the nearest marker wins, then the ini file, then defaults."""
-    merged: dict[str, Any] = {**asdict(DEFAULTS), **_PLUGIN_OPTIONS}
-    config = request.config
-    for name, (ini, _) in _INI_OPTIONS.items():
-        value = config.getini(ini)
-        if name in ("seed", "runs") and value != "":
-            merged[name] = int(value)
-        elif name == "auto_create":
-            merged[name] = bool(value)
-        elif name == "state" and value:
-            merged[name] = (config.inipath.parent if config.inipath else config.rootpath) / value
-        elif value:
-            merged[name] = value
+    merged: dict[str, Any] = {**DEFAULTS.as_options(), **_PLUGIN_OPTIONS}
+    merged.update(_ini_options(request.config))
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         if marker.args:
             pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only", pytrace=False)
@@ -213,7 +207,37 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
         state = marker.kwargs.get("state")
         if isinstance(state, (str, Path)):  # relative to the test file that names it
             merged["state"] = Path(request.path).parent / state
+    try:  # checked as every entry point checks them, before the fake is touched
+        FakeConfig.parse({name: merged[name] for name in OPTION_NAMES})
+    except ValueError as error:
+        pytest.fail(f"@pytest.mark.{MARKER}: {error}", pytrace=False)
     return merged
+
+
+def _ini_options(config: pytest.Config) -> dict[str, Any]:
+    """The options the ini file sets, as the fake takes them (a count as an int)."""
+    given: dict[str, Any] = {}
+    for name, (ini, _) in _INI_OPTIONS.items():
+        value = config.getini(ini)
+        if name == "auto_create":
+            given[name] = bool(value)
+        elif value == "":
+            continue
+        elif name in ("seed", "runs"):
+            given[name] = _int_or_text(value)
+        elif name == "state":
+            given[name] = (config.inipath.parent if config.inipath else config.rootpath) / value
+        else:
+            given[name] = value
+    return given
+
+
+def _int_or_text(text: str) -> int | str:
+    """An integer, or the text itself for the option's check to refuse by name."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import fields
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -22,7 +21,7 @@ from .._api.answers import Outcome, Reply, to_reply
 from .._api.models import MissionRun
 from .._api.request import Incoming
 from .._checks.waiting import DEFAULT_WAIT_TIMEOUT
-from .._config import DEFAULTS, ResetOptions, StateSource
+from .._config import OPTION_NAMES, OPTION_NAMES_IN_ORDER, ResetOptions, StateSource, unknown_names
 from .._journal.calls import OperationName, RecordedCall
 from .._journal.recording import RecordedRequest, RunUpdate
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
@@ -38,19 +37,6 @@ _MAX_WAIT = 300.0
 _M = TypeVar("_M", bound=BaseModel)
 
 _Handler = Callable[[Incoming], "Outcome | Reply"]
-
-
-class _ResetBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    seed: int = DEFAULTS.seed
-    runs: int = Field(DEFAULTS.runs, ge=0, le=10_000)
-    missions: int = Field(DEFAULTS.missions, ge=0, le=10_000)
-    strict_transitions: bool = DEFAULTS.strict_transitions
-    auto_create: bool = DEFAULTS.auto_create
-    clock: datetime | None = DEFAULTS.clock
-    state: dict[str, Any] | None = None
-    """A state document; ``null`` goes back to seeded data."""
 
 
 class _FaultRuleBody(BaseModel):
@@ -161,13 +147,20 @@ class ControlApp:
         return Outcome(200, {"status": "ok"})
 
     def _reset(self, request: Incoming) -> Outcome:
-        body = _parse(request, _ResetBody, "reset body", ", ".join(_ResetBody.model_fields))
-        # A key left out keeps what the fake was started with (or the state loaded since).
-        given = {name: getattr(body, name) for name in body.model_fields_set}
+        keys = ", ".join(OPTION_NAMES_IN_ORDER)
+        given = _json_object(request, "reset body", keys)
+        unknown = unknown_names(given, OPTION_NAMES)
+        if unknown:
+            problems = "; ".join(f"{key}: unknown key" for key in unknown)
+            raise _BadRequest(f"Invalid reset body: {problems}. It takes the keys {keys}.")
+        if not isinstance(given.get("state"), (dict, type(None))):
+            # A path would name a file on the server's machine: only a document is taken.
+            raise _BadRequest("Invalid reset body: state: a state document (an object) or null.")
         try:
+            # A key left out keeps what the fake was started with (or the state loaded since).
             self._fake.reset(**given)
-        except ValueError as error:
-            raise _BadRequest(f"Invalid reset body: {error}") from error
+        except ValueError as error:  # FakeConfig's message, as every entry point gives it
+            raise _BadRequest(f"Invalid reset body: {error}. It takes the keys {keys}.") from error
         return Outcome(204, None)
 
     def _state(self, request: Incoming) -> Outcome:
@@ -361,6 +354,19 @@ def _route_of(path: str) -> str:
     """The route a control path takes: ``/_fake/faults/3`` is ``/_fake/faults/{number}``."""
     head, _, last = path.rpartition("/")
     return f"{head}/{{number}}" if head == "/_fake/faults" and last else path
+
+
+def _json_object(request: Incoming, what: str, keys: str) -> dict[str, Any]:
+    """The request's JSON object (none: ``{}``)."""
+    try:
+        given = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise _BadRequest(f"Invalid {what}: body: Invalid JSON: {error}.") from error
+    if not isinstance(given, dict):
+        raise _BadRequest(
+            f"Invalid {what}: body: Input should be an object. It takes the keys {keys}."
+        )
+    return given
 
 
 def _parse(request: Incoming, model: type[_M], what: str, keys: str) -> _M:

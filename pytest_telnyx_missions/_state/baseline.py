@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +49,11 @@ class Baseline:
         snapshot = self._snapshot_of(source)
         kept = source if isinstance(source, Mapping) else Path(source)
         with self._lock:
-            self.made_with = replace(self.made_with, state=kept)
+            self.made_with = self.made_with.model_copy(update={"state": kept})
             self._restore(snapshot, self.made_with)
 
     def _restore(self, snapshot: Snapshot, config: FakeConfig) -> None:
-        self._store.restore(
-            snapshot,
-            seed=config.seed,
-            clock=config.clock,
-            strict_transitions=config.strict_transitions,
-            auto_create=config.auto_create,
-        )
+        self._store.restore(snapshot, config)
 
     def _base_snapshot(self, config: FakeConfig) -> Snapshot:
         if config.state is None:

@@ -26,6 +26,7 @@ from .._api.models import (
     TelnyxAgent,
     canonical_id,
 )
+from .._config import FakeConfig
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 CLOCK_STEP = timedelta(seconds=1)
@@ -167,12 +168,9 @@ class Store:
     def restore(
         self,
         snapshot: Snapshot,
-        *,
-        seed: int = 0,
-        clock: datetime | None = None,
-        strict_transitions: bool = False,
-        auto_create: bool = False,
+        config: FakeConfig,
     ) -> None:
+        """Hold ``snapshot``'s data, with ``config``'s seed, clock and switches."""
         with self.lock:
             self.missions = {m.mission_id: m for m in snapshot.missions}
             self.runs = {r.run_id: r for r in snapshot.runs}
@@ -180,10 +178,10 @@ class Store:
             self.steps = {(s.run_id, s.step_id): s for s in snapshot.steps}
             self.agents = {(a.run_id, a.telnyx_agent_id): a for a in snapshot.agents}
             self.attachments = dict(snapshot.attachments)
-            self.ids = IdMaker(seed)
-            self.clock = Clock(clock)
-            self.strict_transitions = strict_transitions
-            self.auto_create = auto_create
+            self.ids = IdMaker(config.seed)
+            self.clock = Clock(config.clock)
+            self.strict_transitions = config.strict_transitions
+            self.auto_create = config.auto_create
             self._auto_created = []
 
     def snapshot(self) -> Snapshot:
