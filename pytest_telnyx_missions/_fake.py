@@ -27,7 +27,7 @@ from ._pipeline.app import App
 from ._pipeline.faults.rules import FaultRegistry, FaultRule
 from ._pipeline.routes import OPERATIONS
 from ._serving.control import CONTROL_PREFIX, ControlApp, remote_access_warning
-from ._serving.dispatch import Dispatcher
+from ._serving.dispatch import Answering, Dispatcher
 from ._serving.http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits, is_loopback
 from ._state.arranging import Arranger
 from ._state.baseline import Baseline
@@ -226,6 +226,13 @@ class FakeMissions:
         """The WSGI application, for serving the fake in-process (no socket): the same one way
         in as its socket server's (the API, the control API if any, ``httpserver``'s handlers)."""
         return self._dispatcher
+
+    def _route_api_through(self, route: Answering | None) -> Answering:
+        """Have ``route`` answer the Missions API's requests in the pipeline's place, whichever
+        way they come (a live run: ``live/_session``), or the pipeline again for None. Returns
+        the pipeline, which the route has shadow each request."""
+        self._dispatcher.live = route
+        return self._app
 
     def httpx_transport(self) -> httpx.BaseTransport:
         """An httpx transport that answers from this fake in-process, with no socket.

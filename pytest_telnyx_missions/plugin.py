@@ -19,6 +19,8 @@ from ._fake import FakeMissions  # noqa: E402
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
 from ._serving.limits import ServerLimits  # noqa: E402
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test  # noqa: E402
+from .live._pytest_mode import add_options as add_live_options  # noqa: E402
+from .live._pytest_mode import live_run_of, start_live_run, stop_live_run  # noqa: E402
 
 if TYPE_CHECKING:
     import telnyx
@@ -37,7 +39,7 @@ SDK_ENVIRONMENT = ("TELNYX_BASE_URL", "TELNYX_API_KEY")
 """What the official SDKs read when a client is made without arguments."""
 
 
-_PLUGIN_OPTIONS = {"check_unhandled": True}
+_PLUGIN_OPTIONS = {"check_unhandled": True, "live": False}
 """Marker options of the fixture itself; the others are the fake's (``FakeConfig``)."""
 _MARKER_OPTIONS = frozenset(OPTION_NAMES | set(_PLUGIN_OPTIONS))
 _INI_OPTIONS: dict[str, tuple[str, str]] = {
@@ -59,6 +61,7 @@ _INI_OPTIONS: dict[str, tuple[str, str]] = {
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    add_live_options(parser)
     for name, (help_text, _) in _LIMIT_OPTIONS.items():
         parser.addini(f"telnyx_missions_{name}", help_text, type="string", default="")
     for name, (ini, help_text) in _INI_OPTIONS.items():
@@ -99,7 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
             check_option(name, value)
         except ValueError as error:
             raise pytest.UsageError(f"ini option {_INI_OPTIONS[name][0]}: {error}") from None
-    _point_the_sdk_at_the_session_fake(config)
+    fake = _point_the_sdk_at_the_session_fake(config)
+    start_live_run(config, fake)  # only when the command line asks for one
     defaults = ", ".join(
         f"{name}={value!r}" for name, value in {**DEFAULTS.as_options(), **_PLUGIN_OPTIONS}.items()
     )
@@ -112,6 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_live_run(config)
     fake = config.stash.get(_SESSION_FAKE, None)
     if fake is None:
         return
@@ -259,7 +264,11 @@ def telnyx_missions(
     """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it."""
     options = _options(request)
     fake = telnyx_missions_server
-    fake.configure(**{name: options[name] for name in OPTION_NAMES})
+    live = live_run_of(request.config)
+    if live is None:
+        fake.configure(**{name: options[name] for name in OPTION_NAMES})
+    else:  # README: Checking the fake against the real API
+        fake.configure(**live.fake_options(request, options))
     if request.config.getini("telnyx_missions_report"):
         request.node.stash[_TEST_JOURNAL] = TestJournal.begin(fake)
     # A client made from this URL belongs to this test: once the next test begins, its late
@@ -267,7 +276,7 @@ def telnyx_missions(
     prefix = fake.wsgi_app().begin_test(request.node.nodeid)
     monkeypatch.setenv("TELNYX_BASE_URL", f"{fake.url}{prefix}/v2")
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
-    yield fake
+    yield fake if live is None else live.view(fake)
     if not request.node.stash.get(_DID_NOT_PASS, False):
         problems = []
         if late := fake.wsgi_app().late_requests():

@@ -53,6 +53,9 @@ class Dispatcher:
         self.user_handlers: UserHandlers | None = None
         self._mounts: list[tuple[str, Answering]] = []
         self._tests = _TestTokens()
+        self.live: Answering | None = None
+        """Answers the Missions API in the pipeline's place during a live run (``live/``): it
+        sends each request upstream and has the pipeline shadow it."""
 
     def mount(self, prefix: str, app: Answering) -> None:
         """Answer the paths under ``prefix`` (``/_fake``) with ``app``, before the API: no test
@@ -79,7 +82,7 @@ class Dispatcher:
             and for_user_handlers(admitted.get("PATH_INFO", ""))
         ):
             return wsgi_reply(handlers.wsgi_app, admitted)
-        return self.api.answer(admitted)
+        return (self.live or self.api).answer(admitted)
 
     # -- the per-test prefix gate ----------------------------------------------------------
     def begin_test(self, name: str) -> str:

@@ -1,0 +1,191 @@
+"""A live pytest run's hooks: the fence at the start, each test's part, cleanup and reports.
+
+Registered as a plugin by ``_pytest_mode.start_live_run`` when the command line asks for a live
+run (or a dry run); the ``telnyx_missions`` fixture asks it for a test's options and fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .._config import OPTION_NAMES
+from ._guard import LiveFake
+from ._report import Found, KnownDivergences, LiveFindings, divergence_lines, plan_lines
+from ._report import summary_lines as live_summary_lines
+from ._safety import Artifacts, Fence, Ledger
+from ._session import LiveSession, TestRecord
+from ._upstream import BudgetExhausted, Upstream, UpstreamUnreachable
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .._fake import FakeMissions
+    from ._settings import LiveSettings
+
+__all__ = ["LiveRun", "is_live_test"]
+
+MARKER = "telnyx_missions"
+SECTION_TITLE = "Telnyx Missions live run: where the fake answered otherwise"
+_NOT_IN_A_LIVE_RUN = ("state", "auto_create", "clock")
+
+
+def is_live_test(item: pytest.Item) -> bool:
+    """True for a test whose nearest ``telnyx_missions`` marker with ``live`` says True."""
+    for marker in item.iter_markers(MARKER):
+        if "live" in marker.kwargs:
+            return bool(marker.kwargs["live"])
+    return False
+
+
+class LiveRun:
+    """One live (or dry) pytest session."""
+
+    def __init__(
+        self, config: pytest.Config, settings: LiveSettings, fake: FakeMissions, key: str | None
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.key = key
+        self.previous_sigterm: Any = None
+        self.artifacts = Artifacts(key)
+        self.known = KnownDivergences.read(settings.known) if settings.known else KnownDivergences()
+        fence = Fence(settings.tag)
+        self.upstream: Upstream | None = None
+        ledger: Ledger | None = None
+        if key is not None:
+            self.upstream = Upstream(
+                settings.url, key, rate=settings.rate, max_requests=settings.max_requests
+            )
+            ledger = Ledger(settings.directory / "ledger.jsonl", self.artifacts)
+        self.session = LiveSession(fake, upstream=self.upstream, fence=fence, ledger=ledger)
+        self.findings = LiveFindings(upstream=settings.url, dry_run=key is None)
+        self.report_paths: list[Path] = []
+        self.session.install()
+
+    def close(self) -> None:
+        self.session.uninstall()
+        if self.upstream is not None:
+            self.upstream.close()
+
+    # -- the session's edges ---------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            self.session.list_existing()
+        except (RuntimeError, BudgetExhausted, UpstreamUnreachable) as error:
+            pytest.exit(f"telnyx-missions live run: {error}", returncode=3)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        skip = pytest.mark.skip(
+            reason="a live run runs only tests marked @pytest.mark.telnyx_missions(live=True)"
+        )
+        for item in items:
+            if not is_live_test(item):
+                item.add_marker(skip)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        findings = self.findings
+        findings.not_deleted = self.session.delete_leftovers()
+        findings.requests = self.upstream.sent if self.upstream is not None else 0
+        findings.created = list(self.session.created)
+        findings.deleted = [
+            m for m in self.session.fence.created if m in self.session.fence.deleted
+        ]
+        findings.unavailable = list(self.session.upstream_errors)
+        if self.upstream is not None:
+            self.report_paths = findings.write(self.settings.directory, self.artifacts)
+            findings.keys_removed = self.artifacts.removed
+        if findings.not_deleted and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.section("Telnyx Missions live run")
+        if self.upstream is None:
+            leftovers = [f"{item['name']} ({item['test']})" for item in self.findings.created]
+            lines = plan_lines(self.findings, self.settings.rate, leftovers)
+        else:
+            lines = live_summary_lines(self.findings, self.report_paths)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+    # -- each test -------------------------------------------------------------------------
+    def fake_options(self, request: pytest.FixtureRequest, options: Mapping[str, Any]) -> Any:
+        """The fake's options for a live test: empty, whatever the marker or ini says; a marker
+        asking for state, auto_create or a clock fails the test, saying why."""
+        asked = {
+            name
+            for marker in request.node.iter_markers(MARKER)
+            for name in marker.kwargs
+            if name in _NOT_IN_A_LIVE_RUN
+        }
+        if asked:
+            pytest.fail(
+                f"@pytest.mark.{MARKER}({', '.join(sorted(asked))}=...) cannot be used in a live "
+                "run: a live test starts from an empty fake, as the real API has none of the "
+                "state, ids or time the fake would make up (README: 'Checking the fake against "
+                "the real API')",
+                pytrace=False,
+            )
+        fake_options = {name: options[name] for name in OPTION_NAMES}
+        return {**fake_options, "runs": 0, "missions": 0, "state": None, "clock": None}
+
+    def view(self, fake: FakeMissions) -> FakeMissions:
+        return LiveFake(fake)  # type: ignore[return-value]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if is_live_test(item):
+            self.session.begin_test(item.nodeid)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, None, None]:
+        try:
+            yield
+        finally:
+            record = self._end(item) if is_live_test(item) else None
+        if record is None:
+            return
+        problems = []
+        if record.problems:
+            problems.append(
+                "The live run did not send these requests of the test upstream:\n"
+                + "\n".join(f"- {problem}" for problem in record.problems)
+            )
+        if self.settings.strict:
+            breaking = [
+                d for d in record.divergences if d.severity == "breaks" and d not in self.known
+            ]
+            if breaking:
+                problems.append(
+                    "The fake answered otherwise than the real API (--telnyx-missions-live-strict"
+                    "; a known one goes in --telnyx-missions-live-known):\n"
+                    + "\n".join(divergence_lines(breaking))
+                )
+        if problems:
+            pytest.fail("\n\n".join(problems), pytrace=False)
+
+    def _end(self, item: pytest.Item) -> TestRecord:
+        record = self.session.end_test()
+        self.findings.found.extend(Found(record.name, d) for d in record.divergences)
+        self.findings.refused.extend(f"{record.name}: {p}" for p in record.problems)
+        if record.planned:
+            self.findings.planned[record.name] = list(record.planned)
+        return record
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "call" and is_live_test(item):
+            record = self.session.current
+            if record.name == item.nodeid and record.divergences:
+                lines = divergence_lines(record.divergences)
+                report.sections.append((SECTION_TITLE, "\n".join(lines)))
+        return report
