@@ -1,9 +1,8 @@
 """What a reset returns to: the options a fake is made with, and the data they give (seeded, or
-a state document's, validated once and cached by content)."""
+a state document's, validated once per document object and cached)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ from .store import Snapshot, Store
 
 __all__ = ["Baseline"]
 
+_CACHED_STATES = 8
+
 
 class Baseline:
     """Restores ``store`` to what the fake is made with (or to given options over it)."""
@@ -23,7 +24,8 @@ class Baseline:
         self._store = store
         self._lock = store.lock
         self._seeder = Seeder()
-        self._loaded_states: dict[str, Snapshot] = {}
+        # key -> (the source, held so that its id stays its own; its snapshot)
+        self._loaded_states: dict[str, tuple[StateSource, Snapshot]] = {}
         self.made_with = made_with
 
     def restore(
@@ -63,17 +65,24 @@ class Baseline:
         return self._snapshot_of(config.state)
 
     def _snapshot_of(self, source: StateSource) -> Snapshot:
-        """The validated snapshot of a state document, cached by its content (or file)."""
+        """The validated snapshot of a state document, cached by the document object (or the
+        file and its mtime), so a reset reads nothing, whatever the document's size; the latest
+        few documents only."""
         if isinstance(source, Mapping):
-            key = "doc:" + json.dumps(source, sort_keys=True, default=str)
+            key = f"doc:{id(source)}"
         else:
             path = Path(source).resolve()
             key = f"file:{path}:{path.stat().st_mtime_ns}"
         with self._lock:
-            snapshot = self._loaded_states.get(key)
-        if snapshot is None:
-            doc = source if isinstance(source, Mapping) else read_state_file(source)
-            snapshot = load_state_doc(doc)
-            with self._lock:
-                self._loaded_states[key] = snapshot
+            cached = self._loaded_states.get(key)
+        # An id is reused once its object is gone: a cached document must be this one.
+        if cached is not None and (cached[0] is source or not isinstance(source, Mapping)):
+            return cached[1]
+        doc = source if isinstance(source, Mapping) else read_state_file(source)
+        snapshot = load_state_doc(doc)
+        with self._lock:
+            self._loaded_states.pop(key, None)
+            self._loaded_states[key] = (source, snapshot)
+            while len(self._loaded_states) > _CACHED_STATES:
+                del self._loaded_states[next(iter(self._loaded_states))]
         return snapshot

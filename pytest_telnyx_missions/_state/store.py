@@ -1,164 +1,54 @@
 """The in-memory store: every resource by id, guarded by one lock shared with the journal.
 
-Stored objects are frozen; a change replaces them. So a snapshot is a set of tuples, and
-restoring one is a handful of dict builds, whatever happened in the test before.
+Stored objects are frozen; a change replaces them. Each kind of resource is a copy-on-write
+:class:`~.overlay.Table` over the snapshot it was restored from, so a restore (every reset) puts
+empty overlays over tables built once, whatever the size of the state or what the test before
+did; and each list endpoint reads its page from an order the table keeps sorted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
-import uuid
 from collections import deque
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from .._api.models import (
-    FINISHED_STEP_STATUSES,
-    TERMINAL_RUN_STATUSES,
-    Event,
-    Mission,
-    MissionRun,
-    PlanStep,
-    TelnyxAgent,
-    canonical_id,
-)
+from .._api.models import Event, Mission, MissionRun, PlanStep, TelnyxAgent, canonical_id
 from .._config import FakeConfig
+from .clock import Clock, IdMaker, json_time
+from .overlay import Listing, Table
+from .rules import Conflict, check_transition, updated_run, updated_step
+from .snapshot import ATTACHMENT_KINDS, LISTED, RECENT, AttachmentKey, AttachmentKind, Snapshot
 
-_ONE_MICROSECOND = timedelta(microseconds=1)
-CLOCK_STEP = timedelta(seconds=1)
-"""How far a fixed clock moves at every change."""
-# The documented transitions ("cancel a running or paused run", "pause a running run", "resume a
-# paused run"), enforced only with strict_transitions; the answer to a breach is the fake's guess.
-_ACTIONS_FROM: dict[str, frozenset[str]] = {
-    "cancel": frozenset({"running", "paused"}),
-    "pause": frozenset({"running"}),
-    "resume": frozenset({"paused"}),
-}
-
-AttachmentKey = tuple[str, str, str]
-"""(kind, mission_id, id): a knowledge base, MCP server or tool attached to a mission."""
+__all__ = [
+    "ATTACHMENT_KINDS",
+    "AttachmentKey",
+    "AttachmentKind",
+    "Conflict",
+    "NotFound",
+    "Snapshot",
+    "Store",
+    "json_time",
+]
 
 
 class NotFound(LookupError):
     """The request named a resource the store does not have (the API's 404)."""
 
 
-class Conflict(Exception):
-    """The store's state refuses the change (strict transitions; the API's 409 is a guess)."""
-
-
-@dataclass(frozen=True)
-class AttachmentKind:
-    """One kind of mission attachment: its URL segment, singular name and the name of its id."""
-
-    kind: str  # "knowledge-bases"
-    singular: str  # "knowledge_base"
-
-    @property
-    def id_name(self) -> str:
-        return f"{self.singular}_id"
-
-    @property
-    def plural(self) -> str:
-        return self.kind.replace("-", "_")
-
-
-ATTACHMENT_KINDS: dict[str, AttachmentKind] = {
-    kind.kind: kind
-    for kind in (
-        AttachmentKind("knowledge-bases", "knowledge_base"),
-        AttachmentKind("mcp-servers", "mcp_server"),
-        AttachmentKind("tools", "tool"),
-    )
-}
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Immutable contents of a store."""
-
-    missions: tuple[Mission, ...] = ()
-    runs: tuple[MissionRun, ...] = ()
-    events: tuple[Event, ...] = ()
-    steps: tuple[PlanStep, ...] = ()
-    agents: tuple[TelnyxAgent, ...] = ()
-    attachments: tuple[tuple[AttachmentKey, Mapping[str, Any]], ...] = ()
-
-
-class Clock:
-    """The store's time: real UTC time, or a fixed start that every reading ticks by a second.
-
-    Either way each reading is strictly later than the one before, so every change moves it,
-    and :meth:`advance` moves it on by hand.
-    """
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._start = start
-        self._offset = timedelta(0)
-        self._last = datetime.min.replace(tzinfo=timezone.utc)
-
-    def now(self) -> datetime:
-        if self._start is None:
-            candidate = datetime.now(timezone.utc) + self._offset
-            self._last = max(candidate, self._last + _ONE_MICROSECOND)
-        else:
-            first = self._last == datetime.min.replace(tzinfo=timezone.utc)
-            self._last = self._start + self._offset if first else self._last + CLOCK_STEP
-        return self._last
-
-    def advance(self, by: timedelta) -> None:
-        if by < timedelta(0):
-            raise ValueError(f"the clock only moves forward (got {by})")
-        self._offset += by
-        if self._start is not None and self._last != datetime.min.replace(tzinfo=timezone.utc):
-            self._last += by
-
-
-class IdMaker:
-    """UUIDs from a seed and a counter: the same test makes the same ids on every run.
-
-    Pinned ids come first: a live run's fake mints the ids the real API answered, a replay the
-    ids of its recording.
-    """
-
-    def __init__(self, seed: int) -> None:
-        self._seed = seed
-        self._count = 0
-        self.pinned: deque[str] = deque()
-
-    def new(self, taken: Container[str] = ()) -> str:
-        while self.pinned:
-            made = self.pinned.popleft()
-            if made not in taken:
-                return made
-        while True:
-            self._count += 1
-            digest = hashlib.blake2b(f"{self._seed}:{self._count}".encode(), digest_size=16)
-            made = str(uuid.UUID(bytes=digest.digest(), version=4))
-            if made not in taken:
-                return made
-
-
 class Store:
     """Missions, runs, events, plan steps, linked agents and mission attachments.
 
-    Every change of its dicts happens here. With ``auto_create``, a lookup that misses creates
-    what it looked for (the ids of a request it did not know); :meth:`take_auto_created` tells
-    the pipeline which, for the journal.
+    Every change of its tables happens here; elsewhere they are read-only mappings. With
+    ``auto_create``, a lookup that misses creates what it looked for (the ids of a request it
+    did not know); :meth:`take_auto_created` tells the pipeline which, for the journal.
     """
 
     def __init__(self, lock: threading.RLock) -> None:
         self.lock = lock
-        self.missions: dict[str, Mission] = {}
-        self.runs: dict[str, MissionRun] = {}
-        self.events: dict[str, Event] = {}
-        self.steps: dict[tuple[str, str], PlanStep] = {}
-        self.agents: dict[tuple[str, str], TelnyxAgent] = {}
-        self.attachments: dict[AttachmentKey, Mapping[str, Any]] = {}
+        self._tables_from(Snapshot())
         self.strict_transitions = False
         self.auto_create = False
         self.clock = Clock()
@@ -172,17 +62,21 @@ class Store:
     ) -> None:
         """Hold ``snapshot``'s data, with ``config``'s seed, clock and switches."""
         with self.lock:
-            self.missions = {m.mission_id: m for m in snapshot.missions}
-            self.runs = {r.run_id: r for r in snapshot.runs}
-            self.events = {e.event_id: e for e in snapshot.events}
-            self.steps = {(s.run_id, s.step_id): s for s in snapshot.steps}
-            self.agents = {(a.run_id, a.telnyx_agent_id): a for a in snapshot.agents}
-            self.attachments = dict(snapshot.attachments)
+            self._tables_from(snapshot)
             self.ids = IdMaker(config.seed)
             self.clock = Clock(config.clock)
             self.strict_transitions = config.strict_transitions
             self.auto_create = config.auto_create
             self._auto_created = []
+
+    def _tables_from(self, snapshot: Snapshot) -> None:
+        loaded = snapshot.loaded
+        self.missions: Table[str, Mission] = Table(loaded.missions)
+        self.runs: Table[str, MissionRun] = Table(loaded.runs)
+        self.events: Table[str, Event] = Table(loaded.events)
+        self.steps: Table[tuple[str, str], PlanStep] = Table(loaded.steps)
+        self.agents: Table[tuple[str, str], TelnyxAgent] = Table(loaded.agents)
+        self.attachments: Table[AttachmentKey, Mapping[str, Any]] = Table(loaded.attachments)
 
     def snapshot(self) -> Snapshot:
         with self.lock:
@@ -339,27 +233,28 @@ class Store:
     # -- changes ------------------------------------------------------------------------------
     def put_mission(self, mission: Mission) -> Mission:
         with self.lock:
-            self.missions[mission.mission_id] = mission
+            self.missions.put(mission.mission_id, mission)
         return mission
 
     def put_run(self, run: MissionRun) -> MissionRun:
         with self.lock:
-            self.runs[run.run_id] = run
+            self.runs.put(run.run_id, run)
         return run
 
     def put_event(self, event: Event) -> Event:
         with self.lock:
-            self.events[event.event_id] = event
+            self.events.put(event.event_id, event)
         return event
 
     def put_step(self, step: PlanStep) -> PlanStep:
         with self.lock:
-            self.steps[(step.run_id, step.step_id)] = step
+            self.steps.put((step.run_id, step.step_id), step)
         return step
 
     def replace_plan(self, run: MissionRun, steps: Iterable[PlanStep]) -> list[PlanStep]:
         with self.lock:
-            self.steps = {k: v for k, v in self.steps.items() if k[0] != run.run_id}
+            for old in self.plan_of(run.run_id):
+                self.steps.delete((old.run_id, old.step_id))
             return [self.put_step(step) for step in steps]
 
     def link_agent(self, run: MissionRun, telnyx_agent_id: str) -> TelnyxAgent:
@@ -368,25 +263,26 @@ class Store:
             key = (run.run_id, telnyx_agent_id)
             linked = self.agents.get(key)
             if linked is None:
-                linked = self.agents[key] = TelnyxAgent(
+                linked = TelnyxAgent(
                     run_id=run.run_id, telnyx_agent_id=telnyx_agent_id, created_at=self.now()
                 )
+                self.agents.put(key, linked)
             return linked
 
     def unlink_agent(self, run: MissionRun, telnyx_agent_id: str) -> None:
         with self.lock:
             self.agent(run, telnyx_agent_id)
-            del self.agents[(run.run_id, telnyx_agent_id)]
+            self.agents.delete((run.run_id, telnyx_agent_id))
 
     def put_attachment(self, key: AttachmentKey, item: Mapping[str, Any]) -> Mapping[str, Any]:
         with self.lock:
-            self.attachments[key] = stored = MappingProxyType(dict(item))
+            self.attachments.put(key, stored := MappingProxyType(dict(item)))
         return stored
 
     def delete_attachment(self, key: AttachmentKey) -> None:
         with self.lock:
             self.attachment(key)
-            del self.attachments[key]
+            self.attachments.delete(key)
 
     def update_run(
         self, run: MissionRun, changes: dict[str, Any], *, action: str | None = None
@@ -396,88 +292,79 @@ class Store:
         ``action`` names the endpoint that asked (``cancel``, ``pause``, ``resume``), for the
         strict transition rules.
         """
-        self._check_transition(run, changes.get("status"), action)
-        now = self.now()
-        new: dict[str, Any] = {k: v for k, v in changes.items() if k != "status"}
-        status = changes.get("status")
-        if status is not None:
-            new["status"] = status
-            if status in TERMINAL_RUN_STATUSES:
-                if status != run.status or run.finished_at is None:
-                    new["finished_at"] = now
-            else:
-                new["finished_at"] = None
-        new["updated_at"] = now
-        return self.put_run(run.model_copy(update=new))
-
-    def _check_transition(self, run: MissionRun, status: str | None, action: str | None) -> None:
-        if not self.strict_transitions or status is None:
-            return
-        if action is not None:
-            allowed = _ACTIONS_FROM[action]
-            if run.status not in allowed:
-                raise Conflict(
-                    f"Cannot {action} run {run.run_id}: it is {run.status}, and {action} needs "
-                    f"{' or '.join(sorted(allowed))} (strict transitions)."
-                )
-        elif run.status in TERMINAL_RUN_STATUSES and status != run.status:
-            raise Conflict(
-                f"Run {run.run_id} is {run.status}, a final status: it cannot become {status} "
-                "(strict transitions)."
-            )
+        with self.lock:
+            if self.strict_transitions:
+                check_transition(run, changes.get("status"), action)
+            return self.put_run(updated_run(run, changes, self.now()))
 
     def update_step(self, step: PlanStep, changes: dict[str, Any]) -> PlanStep:
         """Partial update; ``started_at`` / ``completed_at`` follow the status (README)."""
-        now = self.now()
-        new: dict[str, Any] = {k: v for k, v in changes.items() if k != "status"}
-        status = changes.get("status")
-        if status is not None and status != step.status:
-            new["status"] = status
-            if status == "in_progress":
-                new["started_at"] = step.started_at or now
-                new["completed_at"] = None
-            elif status in FINISHED_STEP_STATUSES:
-                new["completed_at"] = now
-            else:
-                new["started_at"] = new["completed_at"] = None
-        return self.put_step(step.model_copy(update=new))
+        with self.lock:
+            return self.put_step(updated_step(step, changes, self.now()))
 
     def delete_mission(self, mission_id: str) -> None:
         """Remove a mission and everything under it."""
         with self.lock:
             self.mission(mission_id)
-            del self.missions[mission_id]
-            gone = {run_id for run_id, run in self.runs.items() if run.mission_id == mission_id}
-            self.runs = {k: v for k, v in self.runs.items() if k not in gone}
-            self.events = {k: v for k, v in self.events.items() if v.run_id not in gone}
-            self.steps = {k: v for k, v in self.steps.items() if k[0] not in gone}
-            self.agents = {k: v for k, v in self.agents.items() if k[0] not in gone}
-            self.attachments = {k: v for k, v in self.attachments.items() if k[1] != mission_id}
+            self.missions.delete(mission_id)
+            for run in self.runs.listing(LISTED, (mission_id, None)):
+                self.runs.delete(run.run_id)
+                for event in self.events_of(run.run_id):
+                    self.events.delete(event.event_id)
+                for step in self.plan_of(run.run_id):
+                    self.steps.delete((step.run_id, step.step_id))
+                for agent in self.agents_of(run.run_id):
+                    self.agents.delete((agent.run_id, agent.telnyx_agent_id))
+            for key in self.attachments.listing(LISTED, ("mission", mission_id)).row_keys():
+                self.attachments.delete(key)
 
-    # -- queries ------------------------------------------------------------------------------
-    def runs_of(self, mission_ids: Iterable[str] | None = None) -> list[MissionRun]:
+    # -- queries: lists in the order their endpoints answer -------------------------------
+    def runs_of(self) -> list[MissionRun]:
+        """Every run, in the order it was stored (seeded, loaded, then added)."""
         with self.lock:
-            if mission_ids is None:
-                return list(self.runs.values())
-            wanted = set(mission_ids)
-            return [r for r in self.runs.values() if r.mission_id in wanted]
+            return list(self.runs.values())
+
+    def runs_listed(self, mission_id: str | None, status: str | None) -> Listing[MissionRun]:
+        """The runs of a mission (or of all), newest first; only ``status`` ones if given."""
+        return self.runs.listing(LISTED, (mission_id, status))
+
+    def missions_listed(self) -> Listing[Mission]:
+        return self.missions.listing(LISTED, None)
+
+    def recent_events(self, kind: str | None) -> Listing[Event]:
+        """Every run's events (only ``kind`` ones if given), newest first."""
+        return self.events.listing(RECENT, kind)
+
+    def events_listed(
+        self,
+        run_id: str,
+        kind: str | None = None,
+        step_id: str | None = None,
+        agent_id: str | None = None,
+    ) -> Listing[Event]:
+        """A run's events in the order they were logged; a filter given keeps equal ones."""
+        return self.events.listing(LISTED, (run_id, kind, step_id, agent_id))
 
     def events_of(self, run_id: str | None = None) -> list[Event]:
         with self.lock:
-            return [e for e in self.events.values() if run_id is None or e.run_id == run_id]
+            if run_id is None:
+                return list(self.events.values())
+            return list(self.events_listed(run_id))
 
     def plan_of(self, run_id: str) -> list[PlanStep]:
         with self.lock:
-            steps = [s for (owner, _), s in self.steps.items() if owner == run_id]
-        return sorted(steps, key=lambda s: s.sequence)
+            return list(self.steps.listing(LISTED, run_id))
 
     def agents_of(self, run_id: str) -> list[TelnyxAgent]:
         with self.lock:
-            return [a for (owner, _), a in self.agents.items() if owner == run_id]
+            return list(self.agents.listing(LISTED, run_id))
 
     def attachments_of(self, kind: str, mission_id: str) -> list[Mapping[str, Any]]:
         with self.lock:
-            return [v for (k, m, _), v in self.attachments.items() if (k, m) == (kind, mission_id)]
+            return list(self.attachments.listing(LISTED, ("listed", kind, mission_id)))
+
+    def attachment_id_taken(self, item_id: str) -> bool:
+        return len(self.attachments.listing(LISTED, ("id", item_id))) > 0
 
 
 class _AllIds(Container[str]):
@@ -492,7 +379,7 @@ class _AllIds(Container[str]):
             item in store.missions
             or item in store.runs
             or item in store.events
-            or any(key[2] == item for key in store.attachments)
+            or (isinstance(item, str) and store.attachment_id_taken(item))
         )
 
 
@@ -504,8 +391,3 @@ def _placeholder_mission(mission_id: str, now: datetime) -> Mission:
         created_at=now,
         updated_at=now,
     )
-
-
-def json_time(moment: datetime) -> str:
-    """A time as the API writes it in JSON: ISO 8601 with ``Z``."""
-    return moment.isoformat().replace("+00:00", "Z")

@@ -11,20 +11,13 @@ from ._paging import data, page
 
 def list_recent_events(call: Call) -> dict[str, Any]:
     query = call.query_as(RecentEventsQuery)
-    events = [e for e in call.store.events_of() if query.type is None or e.type == query.type]
-    events.sort(key=lambda e: e.timestamp, reverse=True)
-    return page(events, query)
+    return page(call.store.recent_events(query.type), query)  # newest first
 
 
 def list_events(call: Call) -> dict[str, Any]:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     query = call.query_as(RunEventsQuery)
-    wanted = {"type": query.type, "step_id": query.step_id, "agent_id": query.agent_id}
-    events = [
-        event
-        for event in call.store.events_of(run.run_id)
-        if all(value is None or getattr(event, key) == value for key, value in wanted.items())
-    ]
+    events = call.store.events_listed(run.run_id, query.type, query.step_id, query.agent_id)
     return page(events, query)  # oldest first: the order things happened
 
 

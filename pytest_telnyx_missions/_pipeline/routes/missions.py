@@ -19,7 +19,7 @@ _REQUIRED = frozenset({"name", "execution_mode"})
 
 
 def list_missions(call: Call) -> dict[str, Any]:
-    return page(list(call.store.missions.values()), call.query_as(PageQuery))
+    return page(call.store.missions_listed(), call.query_as(PageQuery))
 
 
 def create_mission(call: Call) -> dict[str, Any]:

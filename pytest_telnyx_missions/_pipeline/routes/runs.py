@@ -9,20 +9,16 @@ from ..operations import Call
 from ._paging import data, page
 
 
-def _listed(runs: list[MissionRun], query: RunsQuery) -> dict[str, Any]:
-    # Newest first; the status filter is a plain string, so an unknown one finds nothing.
-    chosen = [r for r in runs if query.status is None or r.status == query.status]
-    chosen.sort(key=lambda r: r.started_at, reverse=True)
-    return page(chosen, query)
-
-
 def list_recent_runs(call: Call) -> dict[str, Any]:
-    return _listed(call.store.runs_of(), call.query_as(RunsQuery))
+    # Newest first; the status filter is a plain string, so an unknown one finds nothing.
+    query = call.query_as(RunsQuery)
+    return page(call.store.runs_listed(None, query.status), query)
 
 
 def list_runs(call: Call) -> dict[str, Any]:
     mission = call.store.mission(call.path["mission_id"])
-    return _listed(call.store.runs_of([mission.mission_id]), call.query_as(RunsQuery))
+    query = call.query_as(RunsQuery)
+    return page(call.store.runs_listed(mission.mission_id, query.status), query)
 
 
 def create_run(call: Call) -> dict[str, Any]:
