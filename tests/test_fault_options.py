@@ -76,6 +76,13 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"status": 503, "headers": {"x-a": " a"}}, "starts or ends with white space"),
     ({"status": 503, "headers": {"x-a": "a\t"}}, "the client would see 'a'"),
     ({"status": 503, "headers": {"X-A": "1", "x-a": "2"}}, "'X-A' and 'x-a' are the same"),
+    # Latin-1, but a line break (U+0085) or white space (U+00A0) to clients reading text.
+    ({"status": 503, "headers": {"x-a": "next\x85line"}}, "no line breaks"),
+    ({"status": 503, "headers": {"x-a": "\xa0a"}}, "starts or ends with white space"),
+    ({"status": 503, "headers": {"x-a": "a\xa0"}}, "the client would see 'a'"),
+    # A plain JSON body said to be encoded: every client fails to decode it.
+    ({"status": 503, "headers": {"Content-Encoding": "gzip"}}, "'Content-Encoding' would tell"),
+    ({"status": 503, "headers": {"content-encoding": "br"}}, "every client would fail to"),
     ({"status": 503, "headers": ["x-a"]}, "headers must map header names to values"),
     (
         {"status": 503, "retry_after": 1, "headers": {"Retry-After": "2"}},
@@ -231,7 +238,8 @@ def served(telnyx_missions: FakeMissions) -> Served:
     return Served(telnyx_missions)
 
 
-LATIN_1_VISIBLE = "".join(map(chr, range(0xA0, 0x100)))
+LATIN_1_VISIBLE = "<" + "".join(map(chr, range(0xA0, 0x100))) + ">"
+"""Every latin-1 letter (U+00A0 inside: at either end it would be white space to strip)."""
 
 ANSWERED: list[Fault] = [
     Fault(status=400),
@@ -255,6 +263,7 @@ ANSWERED: list[Fault] = [
     Fault(status=503, headers={"x-latin-1": LATIN_1_VISIBLE, "x-inner-space": "a\t  b"}),
     Fault(status=503, headers={"x-reads-as-utf-8": "\u00c3\u00a9"}),  # bytes C3 A9
     Fault(status=503, headers={"Content-Type": "text/plain"}),
+    Fault(status=503, headers={"Content-Encoding": "identity"}),
     Fault(status=503, headers={"x-should-retry": "false", "Location": "/elsewhere"}),
     Fault(status=503, retry_after=0, retry_after_ms=0),
     Fault(status=503, retry_after=MAX_RETRY_AFTER_SECONDS, retry_after_ms=1e-9),

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypedDict
 from ..._api.answers import reason_phrase
 
 __all__ = [
+    "BODY_CODING_HEADERS",
     "FRAMING_HEADERS",
     "MAX_DELAY_SECONDS",
     "MAX_NESTING",
@@ -46,6 +47,9 @@ FRAMING_HEADERS = frozenset(
 fault that set them would make the client misread the stream."""
 SERVER_HEADERS = frozenset({"date", "server"})
 """Headers the HTTP server sends with every answer (a fault's own would be a second copy)."""
+BODY_CODING_HEADERS = frozenset({"content-encoding"})
+"""Headers that say how the body's bytes are encoded: the fake's bodies are plain JSON, so any
+coding (``gzip``, ``br``...) makes every client fail to decode it, with no status to test."""
 
 _HTTP_ANSWER_OPTIONS = (
     "status",
@@ -251,18 +255,26 @@ def _check_headers(headers: object) -> None:
             )
         if name.lower() in SERVER_HEADERS:
             raise ValueError(f"headers: the server always sends {name!r}; a second would be sent")
+        if name.lower() in BODY_CODING_HEADERS and str(value).strip().lower() != "identity":
+            raise ValueError(
+                f"headers: {name!r} would tell the client the body is encoded ({value!r}), but "
+                "the fake sends it plain: every client would fail to decode it (use "
+                "malformed= for a broken answer)"
+            )
         if name.lower() in seen:
             raise ValueError(f"headers: {seen[name.lower()]!r} and {name!r} are the same header")
         seen[name.lower()] = name
-        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+        # U+0085 (NEL) is latin-1 but a line break to Python's str.splitlines (http.client).
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value) or "\x85" in value:
             raise ValueError(
                 f"headers: the value of {name!r} must be text HTTP can carry (latin-1, no line "
                 f"breaks or control characters), got {value!r}"
             )
-        if value != value.strip(" \t"):
+        # str.strip() also drops U+00A0 and U+0085, as clients that read headers as text do.
+        if value != value.strip():
             raise ValueError(
                 f"headers: the value of {name!r} starts or ends with white space, which HTTP "
-                f"drops: the client would see {value.strip(' ' + chr(9))!r}, got {value!r}"
+                f"drops: the client would see {value.strip()!r}, got {value!r}"
             )
 
 
