@@ -65,7 +65,10 @@ def parse_clock(value: datetime | str | None) -> datetime | None:
         raise ValueError(f"clock must be a datetime or an ISO 8601 string, not {value!r}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first UTC time Python has
+        raise ValueError(f"clock {value.isoformat()} is out of range in UTC") from None
 
 
 def _state_source(value: Any) -> Any:

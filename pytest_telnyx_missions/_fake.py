@@ -124,7 +124,7 @@ class FakeMissions:
         )
         self._dispatcher = Dispatcher(self._app, self._lock)
         if control_api:
-            self._dispatcher.mount(CONTROL_PREFIX, ControlApp(self))
+            self._dispatcher.mount(CONTROL_PREFIX, ControlApp(self, OPERATIONS))
         self._server = KeepAliveServer(self._dispatcher, host, port, limits)
         self._updates = RunUpdateChecks(self._journal, self._store.run_ids)
         self._calls = CallChecks(self._journal, self._store.run_ids)

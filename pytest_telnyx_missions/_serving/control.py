@@ -7,15 +7,12 @@ answered by fault rules. Only a fake made with ``control_api=True`` (the standal
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .._api.answers import Outcome, Reply, to_reply
 from .._api.models import MissionRun
@@ -25,6 +22,18 @@ from .._config import OPTION_NAMES, OPTION_NAMES_IN_ORDER, ResetOptions, StateSo
 from .._journal.calls import OperationName, RecordedCall
 from .._journal.recording import RecordedRequest, RunUpdate
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
+from .._pipeline.operations import Operation
+from .control_input import (
+    WAIT_PARAMETERS,
+    BadRequest,
+    FaultRuleBody,
+    journal_number,
+    json_object,
+    matchable,
+    parse,
+    rule_number,
+    state_document,
+)
 from .dashboard import ASSETS, asset_reply, dashboard_data, page_reply, rule_json
 
 if TYPE_CHECKING:
@@ -34,23 +43,7 @@ if TYPE_CHECKING:
 CONTROL_PREFIX = "/_fake/"
 _MAX_WAIT = 300.0
 
-_M = TypeVar("_M", bound=BaseModel)
-
 _Handler = Callable[[Incoming], "Outcome | Reply"]
-
-
-class _FaultRuleBody(BaseModel):
-    # Strict: JSON `true` is not a count of 1, nor "yes" a boolean.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    operation: str | list[str]
-    times: int | None = 1
-    run_id: str | None = None
-    faults: list[Fault] = Field(min_length=1)
-
-
-class _BadRequest(Exception):
-    pass
 
 
 class ControlledFake(Protocol):
@@ -87,8 +80,12 @@ class ControlledFake(Protocol):
 class ControlApp:
     """The WSGI app of ``/_fake/...``: reset, journal, runs and fault rules of one fake."""
 
-    def __init__(self, fake: ControlledFake) -> None:
+    def __init__(self, fake: ControlledFake, operations: Iterable[Operation] = ()) -> None:
         self._fake = fake
+        # What GET /_fake/wait may match on, per operation: its path's ids and its body's fields.
+        self._wait_keys: dict[str, frozenset[str] | None] = {
+            operation.name: matchable(operation) for operation in operations
+        }
         self._routes: dict[str, dict[str, _Handler]] = {
             "/_fake/health": {"GET": self._health},
             "/_fake/reset": {"POST": self._reset},
@@ -134,12 +131,17 @@ class ControlApp:
         try:
             answer = handler(request)
             return answer if isinstance(answer, Reply) else to_reply(answer)
-        except _BadRequest as error:
+        except BadRequest as error:
             return to_reply(Outcome(400, {"error": str(error)}))
-        except Exception:  # noqa: BLE001 - shown to the caller and on the server's stderr
-            trace = traceback.format_exc()
-            print(trace, end="", file=sys.stderr, flush=True)
-            message = "The fake's control API failed:\n" + trace
+        except Exception as error:  # noqa: BLE001 - logged here, never sent
+            # The traceback names the install's files: it stays on the server's stderr.
+            where = f"{request.method} {request.path}"
+            print(f"The fake's control API failed on {where}:", file=sys.stderr)
+            print(traceback.format_exc(), end="", file=sys.stderr, flush=True)
+            message = (
+                f"The fake's control API failed on {where} ({type(error).__name__}); "
+                "the details are on the fake's stderr."
+            )
             return to_reply(Outcome(500, {"error": message}))
 
     # -- handlers ------------------------------------------------------------------------------
@@ -148,33 +150,30 @@ class ControlApp:
 
     def _reset(self, request: Incoming) -> Outcome:
         keys = ", ".join(OPTION_NAMES_IN_ORDER)
-        given = _json_object(request, "reset body", keys)
+        given = json_object(request.body, "reset body", keys)
         unknown = unknown_names(given, OPTION_NAMES)
         if unknown:
             problems = "; ".join(f"{key}: unknown key" for key in unknown)
-            raise _BadRequest(f"Invalid reset body: {problems}. It takes the keys {keys}.")
+            raise BadRequest(f"Invalid reset body: {problems}. It takes the keys {keys}.")
         if not isinstance(given.get("state"), (dict, type(None))):
             # A path would name a file on the server's machine: only a document is taken.
-            raise _BadRequest("Invalid reset body: state: a state document (an object) or null.")
+            raise BadRequest("Invalid reset body: state: a state document (an object) or null.")
         try:
             # A key left out keeps what the fake was started with (or the state loaded since).
             self._fake.reset(**given)
         except ValueError as error:  # FakeConfig's message, as every entry point gives it
-            raise _BadRequest(f"Invalid reset body: {error}. It takes the keys {keys}.") from error
+            raise BadRequest(f"Invalid reset body: {error}. It takes the keys {keys}.") from error
         return Outcome(204, None)
 
     def _state(self, request: Incoming) -> Outcome:
         return Outcome(200, self._fake.dump_state())
 
     def _load_state(self, request: Incoming) -> Outcome:
-        try:
-            doc = json.loads(request.body or b"null")
-        except ValueError as error:
-            raise _BadRequest(f"Invalid state document: not JSON ({error})") from error
+        doc = state_document(request.body)
         try:
             self._fake.load_state(doc)
         except ValueError as error:
-            raise _BadRequest(str(error)) from error
+            raise BadRequest(str(error)) from error
         return Outcome(204, None)
 
     def _requests(self, request: Incoming) -> Outcome:
@@ -224,17 +223,26 @@ class ControlApp:
         query = {key: values[-1] for key, values in request.query.items()}
         operation = query.pop("operation", None)
         if not operation:
-            raise _BadRequest("GET /_fake/wait needs ?operation=<operation name>")
+            raise BadRequest("GET /_fake/wait needs ?operation=<operation name>")
         try:
             timeout = float(query.pop("timeout", DEFAULT_WAIT_TIMEOUT))
         except ValueError as error:
-            raise _BadRequest("timeout must be a number of seconds") from error
+            raise BadRequest("timeout must be a number of seconds") from error
         if not 0 <= timeout <= _MAX_WAIT:
-            raise _BadRequest(f"timeout must be 0-{_MAX_WAIT:g} seconds, got {timeout:g}")
+            raise BadRequest(f"timeout must be 0-{_MAX_WAIT:g} seconds, got {timeout:g}")
+        known = self._wait_keys.get(operation)
+        unknown = sorted(set(query) - known if known is not None else set(query) & WAIT_PARAMETERS)
+        if unknown:
+            takes = "any field it sent" if known is None else ", ".join(sorted(known)) or "none"
+            raise BadRequest(
+                f"GET /_fake/wait: {operation} has no field or path id "
+                f"{', '.join(map(repr, unknown))} to wait for. Besides operation and timeout, "
+                f"it takes: {takes}."
+            )
         try:
             call = self._fake.wait_for(operation, timeout=timeout, **query)  # type: ignore[arg-type]
         except ValueError as error:  # an operation name that does not exist
-            raise _BadRequest(str(error)) from error
+            raise BadRequest(str(error)) from error
         except AssertionError as missed:
             return Outcome(408, {"error": str(missed)})
         return Outcome(
@@ -258,10 +266,8 @@ class ControlApp:
 
     def _ui_data(self, request: Incoming) -> Outcome:
         query = {key: values[-1] for key, values in request.query.items()}
-        since = query.get("since", "0")
-        if not (since.isascii() and since.isdigit()):
-            raise _BadRequest(f"since must be a journal number (0 or more), got {since!r}")
-        return Outcome(200, dashboard_data(self._fake, since=int(since), last=query.get("last")))
+        since = journal_number(query.get("since", "0"), "since")
+        return Outcome(200, dashboard_data(self._fake, since=since, last=query.get("last")))
 
     def _runs(self, request: Incoming) -> Outcome:
         return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})
@@ -271,9 +277,9 @@ class ControlApp:
 
     def _add_fault(self, request: Incoming) -> Outcome:
         keys = ", ".join(f.name for f in fields(Fault))
-        body = _parse(
+        body = parse(
             request,
-            _FaultRuleBody,
+            FaultRuleBody,
             "fault rule",
             f"operation, times, run_id, faults (a list of objects with {keys})",
         )
@@ -282,7 +288,7 @@ class ControlApp:
                 body.operation, *body.faults, times=body.times, run_id=body.run_id
             )
         except ValueError as error:
-            raise _BadRequest(f"Invalid fault rule: {error}") from error
+            raise BadRequest(f"Invalid fault rule: {error}") from error
         return Outcome(201, {"data": rule_json(rule)})
 
     def _clear_faults(self, request: Incoming) -> Outcome:
@@ -291,8 +297,9 @@ class ControlApp:
 
     def _remove_fault(self, request: Incoming) -> Outcome:
         given = request.path.rpartition("/")[2]
+        number = rule_number(given)
         rules = self._fake.faults
-        chosen = [rule for rule in rules if given.isdigit() and rule.number == int(given)]
+        chosen = [rule for rule in rules if rule.number == number]
         if not chosen:
             numbers = ", ".join(str(rule.number) for rule in rules) or "none"
             message = f"There is no fault rule number {given!r}. Rule numbers: {numbers}."
@@ -354,35 +361,3 @@ def _route_of(path: str) -> str:
     """The route a control path takes: ``/_fake/faults/3`` is ``/_fake/faults/{number}``."""
     head, _, last = path.rpartition("/")
     return f"{head}/{{number}}" if head == "/_fake/faults" and last else path
-
-
-def _json_object(request: Incoming, what: str, keys: str) -> dict[str, Any]:
-    """The request's JSON object (none: ``{}``)."""
-    try:
-        given = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise _BadRequest(f"Invalid {what}: body: Invalid JSON: {error}.") from error
-    if not isinstance(given, dict):
-        raise _BadRequest(
-            f"Invalid {what}: body: Input should be an object. It takes the keys {keys}."
-        )
-    return given
-
-
-def _parse(request: Incoming, model: type[_M], what: str, keys: str) -> _M:
-    raw = request.body
-    try:
-        return model.model_validate_json(raw or b"{}")
-    except ValidationError as exc:
-        problems = "; ".join(_problem(error) for error in exc.errors(include_url=False))
-        raise _BadRequest(f"Invalid {what}: {problems}. It takes the keys {keys}.") from exc
-
-
-def _problem(error: Mapping[str, Any]) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "body"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
-        message = "unknown key"
-    elif error["type"] != "json_invalid" and "input" in error and error["type"] != "missing":
-        message = f"{message} (got {error['input']!r})"
-    return f"{where}: {message}"

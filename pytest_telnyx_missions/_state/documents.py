@@ -76,7 +76,7 @@ class _Loader:
         self.declared = {
             what: {
                 canonical(str(item.get(f"{what}_id")))
-                for item in doc.get(key) or ()
+                for item in _list_or_none(doc.get(key))
                 if isinstance(item, Mapping)
             }
             for what, key in (("mission", "missions"), ("run", "runs"))
@@ -258,6 +258,11 @@ def _load_attachment(
         loader.check(f"{where}.{kind.id_name}", _unique(key, attachments))
     ):
         attachments[key] = {**item, "mission_id": mission_id, kind.id_name: key[2]}
+
+
+def _list_or_none(value: object) -> list[Any]:
+    """``value`` when it is a list; a value of any other kind is reported by ``_Loader.items``."""
+    return value if isinstance(value, list) else []
 
 
 def _unique(key: object, seen: Mapping[Any, Any]) -> Callable[[], None]:

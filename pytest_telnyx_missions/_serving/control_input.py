@@ -1,0 +1,133 @@
+"""What the control API reads from a request: its bodies, rule numbers and ``wait`` keys, each
+checked, so a malformed request is a 400 naming the problem (``BadRequest``), never a crash."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import from_json
+
+from .._api.request import Incoming
+from .._pipeline.faults.rules import Fault
+from .._pipeline.operations import Operation
+from .._state.documents import DOC_KEYS
+
+__all__ = [
+    "WAIT_PARAMETERS",
+    "BadRequest",
+    "FaultRuleBody",
+    "journal_number",
+    "json_object",
+    "matchable",
+    "parse",
+    "rule_number",
+    "state_document",
+]
+
+_RULE_NUMBER = re.compile(r"[0-9]+")
+"""Only ASCII digits: ``str.isdigit`` also takes ``²`` and U+0661, which ``int`` reads as 1."""
+WAIT_PARAMETERS = frozenset({"self", "predicate_or_operation"})
+"""``wait_for``'s own parameter names: never fields, even of an operation that takes any."""
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class BadRequest(Exception):
+    """A control request that cannot be done as sent: answered 400 with this message."""
+
+
+class FaultRuleBody(BaseModel):
+    # Strict: JSON `true` is not a count of 1, nor "yes" a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    operation: str | list[str]
+    times: int | None = 1
+    run_id: str | None = None
+    faults: list[Fault] = Field(min_length=1)
+
+
+def json_object(raw: bytes, what: str, keys: str) -> dict[str, Any]:
+    """The JSON object a body holds (none: ``{}``), or a 400; nesting is bounded by the parser
+    (a few hundred levels), where ``json.loads`` would exhaust the stack."""
+    try:
+        given = from_json(raw or b"{}")
+    except ValueError as error:
+        raise BadRequest(f"Invalid {what}: body: Invalid JSON: {error}.") from error
+    if not isinstance(given, dict):
+        raise BadRequest(
+            f"Invalid {what}: body: Input should be an object. It takes the keys {keys}."
+        )
+    return given
+
+
+def state_document(raw: bytes) -> dict[str, Any]:
+    """The state document a request's body holds, or a 400. Never a path: the control API reads
+    no file, so what a caller sends cannot learn what exists on the server's disk."""
+    keys = ", ".join(DOC_KEYS)
+    if not raw.strip():
+        raise BadRequest(f"PUT /_fake/state needs a state document: a JSON object with {keys}.")
+    try:
+        doc = from_json(raw)  # its depth is bounded (a few hundred levels), unlike json.loads
+    except ValueError as error:
+        raise BadRequest(f"Invalid state document: not JSON ({error})") from error
+    if not isinstance(doc, dict):
+        never = " (the control API takes the document itself, never a path)"
+        raise BadRequest(
+            f"Invalid state document: a JSON object with {keys} is expected, got "
+            f"{_json_kind(doc)}{never if isinstance(doc, str) else ''}."
+        )
+    return doc
+
+
+def _json_kind(value: object) -> str:
+    kinds = {str: "a string", list: "an array", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+def matchable(operation: Operation) -> frozenset[str] | None:
+    """The keys ``wait_for`` can match in a call of ``operation``: path ids and body fields;
+    None for an operation that keeps any JSON object sent (any key may be waited for)."""
+    if operation.any_json:
+        return None
+    body = set(operation.body.model_fields) if operation.body is not None else set()
+    return frozenset(operation.pattern.groupindex) | body
+
+
+def parse(request: Incoming, model: type[_M], what: str, keys: str) -> _M:
+    raw = request.body
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        problems = "; ".join(_problem(error) for error in exc.errors(include_url=False))
+        raise BadRequest(f"Invalid {what}: {problems}. It takes the keys {keys}.") from exc
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        message = "unknown key"
+    elif error["type"] != "json_invalid" and "input" in error and error["type"] != "missing":
+        message = f"{message} (got {error['input']!r})"
+    return f"{where}: {message}"
+
+
+def rule_number(given: str) -> int:
+    """The fault rule number a path's last segment names, or ``BadRequest``."""
+    if not _RULE_NUMBER.fullmatch(given):
+        raise BadRequest(
+            f"{given!r} is not a fault rule number: rule numbers are whole numbers written "
+            "in the digits 0-9, as GET /_fake/faults lists them."
+        )
+    # int() of thousands of digits raises; no rule has a number that long anyway.
+    return int(given) if len(given) <= 18 else -1
+
+
+def journal_number(given: str, name: str) -> int:
+    """A journal position given in a query (``since``, ``offset``), or ``BadRequest``."""
+    if not _RULE_NUMBER.fullmatch(given) or len(given) > 18:
+        raise BadRequest(f"{name} must be a journal number (0 or more), got {given!r}")
+    return int(given)
