@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from .._config import DEFAULTS, FakeConfig, StateSource, read_state_file
+from .cache import Lru
 from .documents import load as load_state_doc
 from .seeding import Seeder
 from .store import Snapshot, Store
 
-__all__ = ["Baseline"]
+__all__ = ["LOADED_STATES_KEPT", "Baseline"]
 
-_CACHED_STATES = 8
+LOADED_STATES_KEPT = 8
+"""State documents whose snapshots are cached (LRU): what the fixture and reset() go back to,
+without validating the document again; a large document's snapshot can take tens of MB."""
 
 
 class Baseline:
@@ -25,7 +28,7 @@ class Baseline:
         self._lock = store.lock
         self._seeder = Seeder()
         # key -> (the source, held so that its id stays its own; its snapshot)
-        self._loaded_states: dict[str, tuple[StateSource, Snapshot]] = {}
+        self._loaded_states: Lru[str, tuple[StateSource, Snapshot]] = Lru(LOADED_STATES_KEPT)
         self.made_with = made_with
 
     def restore(
@@ -81,8 +84,5 @@ class Baseline:
         doc = source if isinstance(source, Mapping) else read_state_file(source)
         snapshot = load_state_doc(doc)
         with self._lock:
-            self._loaded_states.pop(key, None)
-            self._loaded_states[key] = (source, snapshot)
-            while len(self._loaded_states) > _CACHED_STATES:
-                del self._loaded_states[next(iter(self._loaded_states))]
+            self._loaded_states.put(key, (source, snapshot))
         return snapshot

@@ -22,6 +22,7 @@ from .._api.models import (
     RunStatusName,
     StepStatusName,
 )
+from .cache import Lru
 from .store import Snapshot
 
 _WINDOW_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -48,6 +49,11 @@ _TASKS = (
 _MODELS = ("openai/gpt-4o", "anthropic/claude-sonnet-4", "meta-llama/Llama-3.3-70B-Instruct")
 
 
+SEEDED_SNAPSHOTS_KEPT = 16
+"""Seeded snapshots cached (LRU): a suite usually resets to one or two; a test seeded per node
+id builds its own again after 16 others (a few milliseconds)."""
+
+
 class Seeder:
     """Builds and caches snapshots; safe when several threads reset at once.
 
@@ -57,20 +63,19 @@ class Seeder:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[tuple[int, int, int], Snapshot] = {}
+        self._cache: Lru[tuple[int, int, int], Snapshot] = Lru(SEEDED_SNAPSHOTS_KEPT)
 
     def snapshot(self, *, seed: int, runs: int, missions: int) -> Snapshot:
         if runs < 0 or missions < 0:
             raise ValueError(f"runs and missions cannot be negative (got {runs=}, {missions=})")
         key = (seed, runs, missions)
-        cached = self._cache.get(key)
-        if cached is None:
-            with self._lock:
-                cached = self._cache.get(key)
-                if cached is None:
-                    faker = Faker()
-                    faker.seed_instance(seed)
-                    cached = self._cache[key] = _build(faker, runs=runs, missions=missions)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is None:
+                faker = Faker()
+                faker.seed_instance(seed)
+                cached = _build(faker, runs=runs, missions=missions)
+                self._cache.put(key, cached)
         return cached
 
 
