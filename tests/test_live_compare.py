@@ -343,3 +343,11 @@ def test_to_json_has_every_field() -> None:
 def test_every_kind_has_a_severity_and_a_meaning() -> None:
     assert {severity for severity, _ in KINDS.values()} == {"breaks", "poorer", "note"}
     assert all(meaning for _, meaning in KINDS.values())
+
+
+def test_the_org_wide_operations_are_the_route_tables_lists_under_no_id() -> None:
+    from pytest_telnyx_missions._pipeline.routes import OPERATIONS
+    from pytest_telnyx_missions.live._compare import ORG_WIDE_OPERATIONS
+
+    lists = {o.name for o in OPERATIONS if o.method == "GET" and "{" not in o.path}
+    assert lists == ORG_WIDE_OPERATIONS

@@ -1,6 +1,7 @@
 """``python -m pytest_telnyx_missions.live COMMAND``: the live run's tools outside pytest.
 
-``cleanup --ledger FILE [--yes]`` lists (and deletes) the missions a live run left behind.
+``cleanup --ledger FILE [--yes]`` lists (and deletes) the missions a live run left behind;
+``replay PATH... [--known FILE] [--json OUT]`` replays recorded cassettes on a fresh fake.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._replay_command import add_replay_command, run_replay
 from ._safety import DEFAULT_TAG
 
 PROG = "python -m pytest_telnyx_missions.live"
@@ -21,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "cleanup":
         return _cleanup(args)
+    if args.command == "replay":
+        return run_replay(args, PROG)
     parser.print_help()
     return _USAGE_ERROR
 
@@ -43,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "--url", help="the upstream (default: the one the ledger says each was created at)"
     )
     cleanup.add_argument("--tag", default=DEFAULT_TAG, help="the name prefix (default %(default)s)")
+    add_replay_command(commands)
     return parser
 
 

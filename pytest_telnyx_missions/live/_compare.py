@@ -52,7 +52,7 @@ KINDS: Mapping[str, tuple[Severity, str]] = {
 }
 """Every ``kind`` a divergence can have: its severity and what it means."""
 
-ORG_WIDE_OPERATIONS = frozenset({"list_missions", "list_recent_events"})
+ORG_WIDE_OPERATIONS = frozenset({"list_missions", "list_recent_events", "list_recent_runs"})
 """Operations whose lists span the whole organisation, not one mission or run."""
 
 _TIMESTAMP = re.compile(

@@ -1,0 +1,262 @@
+"""Cassettes: one JSON file per live test, its exchanges in order, written safely.
+
+The layout is pytest-recording's, ``DIR/<test module>/<test name>.json``. A cassette holds the
+requests the test sent and the real API's answers, nothing else:
+
+- ids the server minted are masked into numbered placeholders per kind (``<run_id:1>``), by
+  JSON structure (values under ``id``/``*_id`` keys, whole path segments, whole query values),
+  never by text replacement; an id the client made up itself stays as it is;
+- headers by allowlist: the answer's headers the SDK acts on, no request header at all (so
+  never an ``Authorization``);
+- lists that span the organisation keep only the items of this test's own resources;
+- the live key is never written: any string holding it is replaced before encoding, and the
+  bytes are scanned for it (raw, URL-encoded, JSON-escaped) before they reach the disk.
+
+Stateful requests cannot be matched, only replayed in order: see ``_replay``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from ._compare import ORG_WIDE_OPERATIONS, SDK_HEADERS, Answer, Sent, is_id_key, sent_strings
+
+__all__ = [
+    "FORMAT",
+    "Cassette",
+    "KeyInArtifact",
+    "RecordedExchange",
+    "cassette_path",
+    "mask_exchanges",
+    "read_cassette",
+    "write_cassette",
+]
+
+FORMAT = 1
+"""The cassette format's version (the ``"cassette"`` key)."""
+
+_REDACTED = "<redacted>"
+_UUID = re.compile(
+    r"(?<![0-9A-Za-z-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"(?![0-9A-Za-z-])"
+)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-\[\]=,+]")
+
+
+class ExchangeLike(Protocol):
+    """What a live run keeps of one request (``_session.Exchange`` fits)."""
+
+    @property
+    def operation(self) -> str: ...
+    @property
+    def sent(self) -> Sent: ...
+    @property
+    def real(self) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class RecordedExchange:
+    """One exchange of a cassette: the request sent and the real API's answer, ids masked."""
+
+    operation: str
+    sent: Sent
+    real: Answer
+
+
+@dataclass(frozen=True)
+class Cassette:
+    test: str
+    exchanges: tuple[RecordedExchange, ...]
+
+
+class KeyInArtifact(ValueError):
+    """The live key was found in bytes about to be written; nothing was written."""
+
+
+def cassette_path(directory: Path, module: str, test_name: str) -> Path:
+    """``directory/<module>/<test name>.json`` (pytest-recording's layout; a parametrized
+    test's id kept, characters a file name cannot hold replaced by ``-``)."""
+    module_name = module.rsplit("/", 1)[-1].rsplit(".py", 1)[0].rsplit(".", 1)[-1]
+    return directory / module_name / f"{_UNSAFE_NAME.sub('-', test_name)}.json"
+
+
+def mask_exchanges(exchanges: Iterable[ExchangeLike]) -> list[RecordedExchange]:
+    """The exchanges with every id the server minted as its placeholder, the same id the same
+    placeholder wherever it comes back (in later requests too)."""
+    masks: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    client_made: set[str] = set()
+    masked: list[RecordedExchange] = []
+    for exchange in exchanges:
+        sent, real = exchange.sent, exchange.real
+        client_made |= {value for value in sent_strings(sent) if value not in masks}
+        body = real.body
+        if exchange.operation in ORG_WIDE_OPERATIONS:
+            body = _own_items(body, masks)  # before masking: others' ids get no placeholder
+        for kind, value in _ids_of(body):
+            if value not in masks and value not in client_made:
+                counts[kind] = counts.get(kind, 0) + 1
+                masks[value] = f"<{kind}:{counts[kind]}>"
+        masked.append(
+            RecordedExchange(
+                "/".join(masks.get(part, part) for part in exchange.operation.split("/")),
+                Sent(
+                    sent.method.upper(),
+                    "/".join(masks.get(segment, segment) for segment in sent.path.split("/")),
+                    {name: masks.get(value, value) for name, value in sent.query.items()},
+                    _masked(sent.body, masks, ""),
+                ),
+                Answer(real.status, _allowed(real.headers), _masked(body, masks, "")),
+            )
+        )
+    return masked
+
+
+def cassette_json(test: str, exchanges: Sequence[RecordedExchange]) -> dict[str, Any]:
+    return {
+        "cassette": FORMAT,
+        "test": test,
+        "exchanges": [
+            {
+                "operation": exchange.operation,
+                "request": {
+                    "method": exchange.sent.method,
+                    "path": exchange.sent.path,
+                    "query": dict(exchange.sent.query),
+                    "body": exchange.sent.body,
+                },
+                "response": {
+                    "status": exchange.real.status,
+                    "headers": dict(exchange.real.headers),
+                    "body": exchange.real.body,
+                },
+            }
+            for exchange in exchanges
+        ],
+    }
+
+
+def write_cassette(
+    path: Path, test: str, exchanges: Iterable[ExchangeLike], *, key: str | None
+) -> Path:
+    """Write ``test``'s exchanges as a cassette at ``path`` (see :func:`cassette_path`),
+    masked and allowlisted; ``key`` (the live key) is never in the bytes written."""
+    doc = cassette_json(test, mask_exchanges(exchanges))
+    if key:
+        doc = _without(doc, key)
+    raw = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    if key:
+        check_no_key(raw, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(raw)
+    os.replace(temporary, path)
+    return path
+
+
+def check_no_key(raw: bytes, key: str) -> None:
+    """Raise :class:`KeyInArtifact` if ``raw`` holds ``key`` in any form a file could."""
+    escaped = json.dumps(key)[1:-1]
+    forms = {key, quote(key, safe=""), quote(key), escaped, escaped.replace("/", "\\/")}
+    if any(form.encode() in raw for form in forms if form):
+        raise KeyInArtifact("the live key is in what was about to be written: not written")
+
+
+def read_cassette(path: Path) -> Cassette:
+    """A cassette file; ``ValueError`` naming the file and what is wrong with it."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("cassette") != FORMAT:
+            raise ValueError(f"not a cassette of format {FORMAT}")
+        exchanges = tuple(_exchange(item) for item in doc["exchanges"])
+        return Cassette(str(doc.get("test") or path.stem), exchanges)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"{path}: {error!s}") from None
+
+
+def _exchange(item: Mapping[str, Any]) -> RecordedExchange:
+    request, response = item["request"], item["response"]
+    return RecordedExchange(
+        str(item["operation"]),
+        Sent(
+            str(request["method"]),
+            str(request["path"]),
+            {str(k): str(v) for k, v in (request.get("query") or {}).items()},
+            request.get("body"),
+        ),
+        Answer(
+            int(response["status"]),
+            {str(k): str(v) for k, v in (response.get("headers") or {}).items()},
+            response.get("body"),
+        ),
+    )
+
+
+def _allowed(headers: Mapping[str, str]) -> dict[str, str]:
+    kept = {name.lower(): value for name, value in headers.items()}
+    return {name: kept[name] for name in SDK_HEADERS if name in kept}
+
+
+def _ids_of(body: Any, key: str = "") -> Iterable[tuple[str, str]]:
+    if isinstance(body, dict):
+        for child_key, child in body.items():
+            yield from _ids_of(child, child_key)
+    elif isinstance(body, list):
+        item_key = key[:-1] if key.endswith("_ids") else key
+        for child in body:
+            yield from _ids_of(child, item_key)
+    elif isinstance(body, str) and is_id_key(key):
+        yield key, body
+
+
+def _masked(value: Any, masks: Mapping[str, str], key: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _masked(v, masks, k) for k, v in value.items()}
+    if isinstance(value, list):
+        item_key = key[:-1] if key.endswith("_ids") else key
+        return [_masked(v, masks, item_key) for v in value]
+    if isinstance(value, str):
+        return masks.get(value, value) if is_id_key(key) else quoted_ids_masked(value, masks)
+    return value
+
+
+def quoted_ids_masked(text: str, masks: Mapping[str, str]) -> str:
+    """``text`` with each UUID in it that ``masks`` knows as its placeholder.
+
+    Error details quote ids in prose ("Run ... not found in mission ..."). Only whole tokens of
+    a UUID's exact shape are candidates, and only the ids the answers minted are replaced: a
+    short value such as "200" can never match, which is what breaks text replacement.
+    """
+    if "-" not in text:
+        return text
+    return _UUID.sub(lambda found: masks.get(found.group(), found.group()), text)
+
+
+def _own_items(body: Any, masks: Mapping[str, str]) -> Any:
+    """An org-wide page with only the items naming an id minted earlier in this test."""
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        return body
+    items = [
+        item
+        for item in body["data"]
+        if isinstance(item, dict) and any(value in masks for _, value in _ids_of(item))
+    ]
+    return {**body, "data": items}
+
+
+def _without(value: Any, key: str) -> Any:
+    """``value`` with every string holding ``key`` replaced (a key echoed back, say)."""
+    if isinstance(value, dict):
+        return {_without(k, key): _without(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without(v, key) for v in value]
+    if isinstance(value, str) and (key in value or quote(key, safe="") in value):
+        return _REDACTED
+    return value
