@@ -145,6 +145,7 @@ class FakeMissions:
 
     def stop(self) -> None:
         if self._server.is_running():
+            self._faults.end_delays()  # a pending latency fault must not hold the stop up
             self._server.stop()
 
     def __enter__(self) -> FakeMissions:

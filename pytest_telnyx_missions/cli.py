@@ -79,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     max_body_bytes=args.max_body_bytes,
                     idle_timeout=args.idle_timeout,
                     max_connections=args.max_connections,
+                    max_request_line_bytes=args.max_request_line_bytes,
+                    max_header_bytes=args.max_header_bytes,
+                    max_header_count=args.max_header_count,
+                    head_timeout=args.head_timeout,
+                    body_timeout=args.body_timeout,
                 ),
             )
     except (OSError, ValueError) as error:  # a state file, or a limit, that is invalid
@@ -177,6 +182,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="connections open at once; one more is answered 503 (default %(default)s)",
     )
+    for flag, kind, help_text in (
+        ("--max-request-line-bytes", int, "a longer request line is answered 414"),
+        ("--max-header-bytes", int, "header fields over this many bytes are answered 431"),
+        ("--max-header-count", int, "more header fields than this are answered 431"),
+        ("--head-timeout", float, "seconds a request head may take to arrive (408 past it)"),
+        ("--body-timeout", float, "seconds a request body may take to arrive (408 past it)"),
+    ):
+        name = flag[2:].replace("-", "_")
+        add(
+            flag,
+            type=kind,
+            default=getattr(defaults, name),
+            metavar="SECONDS" if kind is float else "N",
+            help=f"{help_text} (default %(default)s)",
+        )
     add(
         "--allow-remote",
         action="store_true",

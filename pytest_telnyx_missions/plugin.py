@@ -134,6 +134,11 @@ _LIMIT_OPTIONS: dict[str, tuple[str, Callable[[str], float]]] = {
     "max_body_bytes": ("Request bodies larger than this get 413 (default 10 MiB).", int),
     "idle_timeout": ("Seconds before an idle connection is closed (default 10).", float),
     "max_connections": ("Connections open at once; one more gets 503 (default 512).", int),
+    "max_request_line_bytes": ("A longer request line gets 414 (default 16 KiB).", int),
+    "max_header_bytes": ("Header fields over this many bytes get 431 (default 64 KiB).", int),
+    "max_header_count": ("More header fields than this get 431 (default 100).", int),
+    "head_timeout": ("Seconds a request head may take to arrive; 408 past it (10).", float),
+    "body_timeout": ("Seconds a request body may take to arrive; 408 past it (30).", float),
 }
 """The session server's ``ServerLimits``, as ini options ``telnyx_missions_<name>``."""
 

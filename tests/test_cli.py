@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -192,6 +193,29 @@ def test_signal_stops_it_cleanly(signum: signal.Signals) -> None:
         _, stderr = served.process.communicate(timeout=HANG)  # a hang fails, slowness does not
         assert served.process.returncode == 0, stderr
         assert stderr == "telnyx-missions-fake: stopped\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_ends_a_pending_latency_fault_at_once() -> None:
+    with serve() as served:
+        rule = {"operation": "list_missions", "faults": [{"delay": 300}]}  # longer than HANG
+        assert httpx.post(served.control + "/faults", json=rule).status_code == 201
+        auth = {"authorization": f"Bearer {served.api_key}"}
+        delayed = threading.Thread(
+            target=lambda: httpx.get(f"{served.base_url}/ai/missions", headers=auth, timeout=600),
+            daemon=True,
+        )
+        delayed.start()
+        for _ in range(int(HANG / 0.05)):  # until the request is recorded, then delayed
+            if served.get("/requests"):
+                break
+            time.sleep(0.05)
+        assert served.get("/requests"), "the delayed request was never recorded"
+
+        served.process.send_signal(signal.SIGTERM)
+        _, stderr = served.process.communicate(timeout=HANG)  # waiting 300 s fails here
+        assert served.process.returncode == 0, stderr
+        delayed.join(HANG)
 
 
 # Documentation addresses (RFC 5737, RFC 3849): nothing here can bind them even if the check failed.

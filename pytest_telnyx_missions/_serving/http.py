@@ -16,13 +16,16 @@ import queue
 import select
 import socket
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 from cheroot.workers import threadpool
 
-from .limits import ServerLimits, too_large, too_many_connections
+from .framing import Head, Incomplete, Refused, read_body, read_head
+from .limits import ServerLimits, refusal, timed_out, too_many_connections
+from .socket_reader import SocketReader
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -89,17 +92,90 @@ class _ElasticPool(threadpool.ThreadPool):
         return max(self._spare, 0)
 
 
+class _Request(cheroot_server.HTTPRequest):
+    """One request, read by ``framing`` (RFC 9112, bounded in size and time) instead of
+    cheroot's lenient parser, and answered by the gateway once its whole body is in."""
+
+    head: Head
+    body = b""
+
+    def parse_request(self) -> None:
+        reader: SocketReader = self.conn.rfile
+        limits: ServerLimits = self.server.limits
+        reader.deadline = time.monotonic() + limits.head_timeout
+        self.started_request = True
+        try:
+            head = read_head(reader, limits)
+        except (Refused, OSError) as failure:  # OSError: reset, or a TimeoutError
+            self._not_dispatched(failure, in_body=False)
+            return
+        if head is None:  # the client closed the connection: nothing to answer
+            return
+        self.head = head
+        self.method, self.uri, self.path, self.qs = head.method, head.target, head.path, head.query
+        self.request_protocol = head.version
+        self.response_protocol = head.version.decode("ascii")
+        self.inheaders = head.headers
+        self.close_connection = not head.keep_alive
+        self.chunked_read = head.chunked
+        self.ready = True
+
+    def respond(self) -> None:
+        reader: SocketReader = self.conn.rfile
+        limits: ServerLimits = self.server.limits
+        reader.deadline = time.monotonic() + limits.body_timeout
+        try:
+            self.body = read_body(reader, self.head, limits, self._send_continue)
+        except (Refused, Incomplete, OSError) as failure:
+            self._not_dispatched(failure, in_body=True)
+            return
+        reader.finish()
+        self.rfile = io.BytesIO(self.body)  # what the gateway's environ holds as wsgi.input
+        self.server.gateway(self).respond()
+
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        """cheroot's own answers (a 500 after an error in the server): in the fake's envelope."""
+        text = str(status)
+        detail = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or text[4:])
+        self._write_refusal(refusal(int(text[:3]), detail))
+
+    def _send_continue(self) -> None:
+        self.conn.wfile.write(self.server.protocol.encode("ascii") + b" 100 Continue\r\n\r\n")
+
+    def _not_dispatched(self, failure: Exception, *, in_body: bool) -> None:
+        """Answer a request that is refused or timed out (one gone midway gets nothing)."""
+        self.conn.rfile.finish()
+        self.ready = False
+        if isinstance(failure, Refused):
+            self._write_refusal(refusal(failure.status, failure.detail, headers=failure.headers))
+        elif isinstance(failure, TimeoutError):
+            self._write_refusal(timed_out(self.server.limits, body=in_body))
+        self.close_connection = True
+
+    def _write_refusal(self, answer: bytes) -> None:
+        self.close_connection = True
+        self.sent_headers = True  # nothing else may be written for this request
+        with contextlib.suppress(OSError):
+            self.conn.wfile.write(answer)
+
+
 class _Connection(cheroot_server.HTTPConnection):
     """One accepted connection; counted, and with Nagle off so an answer leaves at once."""
+
+    RequestHandlerClass = _Request
 
     def __init__(self, server: Any, sock: socket.socket, makefile: Any = None) -> None:
         if makefile is None:
             super().__init__(server, sock)
         else:
             super().__init__(server, sock, makefile)
+        self.rfile = SocketReader(sock, server.limits.idle_timeout)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.admitted = False
+        self.poller = select.poll() if hasattr(select, "poll") else None
+        if self.poller is not None:
+            self.poller.register(sock, select.POLLIN)
         self._counted = True
         server.count_connection(+1)
 
@@ -145,12 +221,7 @@ class _Gateway(cheroot_wsgi.Gateway_10):
 
     def respond(self) -> None:
         request = self.req
-        body = self._whole_body(request.server.limits)
-        if body is None:
-            request.close_connection = True
-            request.ready = False  # nothing more to write: cheroot must not add an answer
-            return
-        self.env["wsgi.input"] = io.BytesIO(body)
+        body = request.body
         self.env["CONTENT_LENGTH"] = str(len(body))
         self.env["wsgi.input_terminated"] = True  # whole already: werkzeug reads it unwrapped
         try:
@@ -182,31 +253,6 @@ class _Gateway(cheroot_wsgi.Gateway_10):
             request.conn.wfile = writer
         writer.write(b"".join(collector.parts))
 
-    def _whole_body(self, limits: ServerLimits) -> bytes | None:
-        """The request's whole body, read before anything is dispatched; None when the request
-        is not to be dispatched: too large (answered 413 unread) or incomplete (the client went
-        away or fell silent mid-body)."""
-        request, source = self.req, self.env["wsgi.input"]
-        try:
-            if request.chunked_read:
-                body: bytes = source.read(limits.max_body_bytes + 1)
-                if len(body) > limits.max_body_bytes:
-                    request.conn.wfile.write(too_large(None, limits))
-                    return None
-                return body
-            length = int(self.env.get("CONTENT_LENGTH") or 0)
-            if length > limits.max_body_bytes:
-                request.conn.wfile.write(too_large(length, limits))
-                return None
-            body = source.read(length) if length else b""
-        except (OSError, ValueError):  # reset, timed out, or a broken chunk: never dispatched
-            request.server.count_incomplete()
-            return None
-        if len(body) < length:
-            request.server.count_incomplete()
-            return None
-        return body
-
 
 class _CherootServer(cheroot_wsgi.Server):
     """cheroot's WSGI server with the elastic pool, counted connections and a quiet log."""
@@ -224,7 +270,7 @@ class _CherootServer(cheroot_wsgi.Server):
         self.requests = _ElasticPool(self)
         # Idle keep-alive connections are bounded by max_connections, not by cheroot's own limit.
         self.keep_alive_conn_limit = limits.max_connections
-        self.accepted = self.open_connections = self.incomplete = 0
+        self.accepted = self.open_connections = 0
         self._counts_lock = threading.Lock()
         self._parked: set[_Connection] = set()
         self._stopping = False
@@ -243,7 +289,10 @@ class _CherootServer(cheroot_wsgi.Server):
                 return False
             self._parked.add(conn)
         try:
-            readable, _, _ = select.select([conn.socket], [], [], self.limits.idle_timeout)
+            if conn.poller is not None:  # poll(): no limit on descriptor numbers (select: 1024)
+                readable = conn.poller.poll(self.limits.idle_timeout * 1000)
+            else:
+                readable, _, _ = select.select([conn.socket], [], [], self.limits.idle_timeout)
         except (OSError, ValueError):  # closed under us: stop() shut it
             return False
         finally:
@@ -259,10 +308,6 @@ class _CherootServer(cheroot_wsgi.Server):
             with contextlib.suppress(OSError):
                 conn.socket.shutdown(socket.SHUT_RD)
         super().stop()
-
-    def count_incomplete(self) -> None:
-        with self._counts_lock:
-            self.incomplete += 1
 
     def process_conn(self, conn: _Connection) -> None:
         if not conn.admitted:  # a new connection, on the selector's thread

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .._api.answers import reason_phrase
-from .._api.errors import NO_RETRY, telnyx_error
+from .._api.errors import telnyx_error
 
-__all__ = ["ServerLimits", "refusal"]
+__all__ = ["ServerLimits", "refusal", "timed_out", "too_many_connections"]
 
-MIB = 1024 * 1024
+KIB = 1024
+MIB = 1024 * KIB
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,23 @@ class ServerLimits:
       of one, before the server closes it (default 10).
     - ``max_connections``: connections open at once; one more is answered 503 and closed
       (default 512).
+    - ``max_request_line_bytes``: a longer request line (method, path and query, version) is
+      answered 414 (default 16 KiB).
+    - ``max_header_bytes`` and ``max_header_count``: header fields over this many bytes in all,
+      or more fields than this, are answered 431 (defaults 64 KiB and 100).
+    - ``head_timeout`` and ``body_timeout``: seconds a request's head, then its body, may take
+      to arrive, however steadily it trickles in; past them the answer is 408 and the
+      connection closes (defaults 10 and 30).
     """
 
     max_body_bytes: int = 10 * MIB
     idle_timeout: float = 10.0
     max_connections: int = 512
+    max_request_line_bytes: int = 16 * KIB
+    max_header_bytes: int = 64 * KIB
+    max_header_count: int = 100
+    head_timeout: float = 10.0
+    body_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 0:
@@ -39,9 +53,21 @@ class ServerLimits:
             )
         if self.max_connections < 1:
             raise ValueError(f"max_connections must be >= 1, got {self.max_connections}")
+        # Below these, the SDK's own requests (a long list query, ~10 headers) would not fit.
+        for name, least in (
+            ("max_request_line_bytes", 256),
+            ("max_header_bytes", 1024),
+            ("max_header_count", 16),
+        ):
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be >= {least}, got {getattr(self, name)}")
+        for name in ("head_timeout", "body_timeout"):
+            seconds = getattr(self, name)
+            if not (math.isfinite(seconds) and seconds > 0):
+                raise ValueError(f"{name} must be a number of seconds > 0, got {seconds}")
 
 
-def refusal(status: int, detail: str, *, headers: dict[str, str] | None = None) -> bytes:
+def refusal(status: int, detail: str, *, headers: Mapping[str, str] | None = None) -> bytes:
     """A whole HTTP/1.1 answer in Telnyx's error envelope that closes the connection."""
     reason = reason_phrase(status)
     error = telnyx_error(status, detail, title=reason, headers=headers)
@@ -56,15 +82,17 @@ def refusal(status: int, detail: str, *, headers: dict[str, str] | None = None) 
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def too_large(length: int | None, limits: ServerLimits) -> bytes:
-    """The 413 for a body of ``length`` bytes (None: chunked, known only to be too long)."""
-    most = limits.max_body_bytes
-    size = f"{length} bytes" if length is not None else f"over {most} bytes (chunked)"
+def timed_out(limits: ServerLimits, *, body: bool) -> bytes:
+    """The 408 for a request whose head or body did not arrive in time."""
+    part, seconds, name = (
+        ("body", limits.body_timeout, "body_timeout")
+        if body
+        else ("head", limits.head_timeout, "head_timeout")
+    )
     return refusal(
-        413,
-        f"The request body is {size}; the fake accepts at most {most} bytes "
-        "(ServerLimits.max_body_bytes).",
-        headers=NO_RETRY,
+        408,
+        f"The request's {part} did not arrive within {seconds:g} s (ServerLimits.{name}), "
+        f"nor with a pause under {limits.idle_timeout:g} s (ServerLimits.idle_timeout).",
     )
 
 

@@ -287,6 +287,12 @@ class FaultRegistry:
             self._released.set()
             self._released = threading.Event()
 
+    def end_delays(self) -> None:
+        """End the delays pending now (their test is over, or the server stops); rules stay."""
+        with self._lock:
+            self._released.set()
+            self._released = threading.Event()
+
     @property
     def rules(self) -> list[FaultRule]:
         with self._lock:
