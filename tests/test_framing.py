@@ -238,9 +238,12 @@ def test_100_continue_before_a_body_that_will_be_read(fake: FakeMissions) -> Non
     assert fake.get_run(fake.runs[0].run_id).status == "cancelled"
 
 
-def test_repeated_fields_are_joined_and_a_leading_empty_line_ignored(fake: FakeMissions) -> None:
-    raw = b"\r\n" + _request(fake, "GET", "X-Tag: a", "X-Tag: b", "Connection: close")
+def test_repeated_list_fields_are_joined_and_a_leading_empty_line_ignored(
+    fake: FakeMissions,
+) -> None:
+    fields = ["Accept: a/b", "Accept: c/d", "X-Tag: a", "X-Tag: b", "Connection: close"]
     with _connect(fake) as client:
-        client.sendall(raw)
+        client.sendall(b"\r\n" + _request(fake, "GET", *fields))
         assert _until_closed(client).startswith(b"HTTP/1.1 200 OK")
-    assert fake.requests[0].headers["x-tag"] == "a, b"
+    headers = fake.requests[0].headers
+    assert (headers["accept"], headers["x-tag"]) == ("a/b, c/d", "b")

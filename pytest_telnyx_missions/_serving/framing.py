@@ -28,6 +28,15 @@ _NOT_IN_FIELD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # CTLs but HTAB 
 _DIGITS = re.compile(rb"[0-9]+")
 _HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
 _QUOTED_SLASH = re.compile(rb"%2[Ff]")
+_LIST_FIELDS = frozenset(
+    name.title()
+    for name in (
+        b"Accept Accept-Charset Accept-Encoding Accept-Language Cache-Control Connection "
+        b"Content-Encoding Content-Language Expect If-Match If-None-Match Pragma TE Trailer "
+        b"Transfer-Encoding Upgrade Via Warning"
+    ).split()
+)
+"""Fields whose repeated lines are one comma-separated list (RFC 9110 5.3), joined."""
 _MAX_CHUNK_LINE = 4096
 """Bytes a chunk-size line may take with its extensions (which are ignored)."""
 _MAX_SIZE_DIGITS = 18
@@ -67,7 +76,7 @@ class Head:
     query: bytes
     version: bytes
     headers: dict[bytes, bytes]
-    """Title-cased names; repeated fields joined with ``", "``."""
+    """Title-cased names; a repeated list field joined with ``", "``, any other the last."""
     keep_alive: bool
     chunked: bool
     length: int
@@ -193,8 +202,9 @@ def _read_fields(reader: Reader, limits: ServerLimits, *, keep: bool) -> dict[by
         if key in fields:
             if key == b"Content-Length":
                 raise Refused(400, "A request must have one Content-Length at most.")
-            value = fields[key] + b", " + value
-        fields[key] = value
+            if key in _LIST_FIELDS:
+                value = fields[key] + b", " + value
+        fields[key] = value  # any other field given twice: the last one (as cheroot has it)
 
 
 def _too_large_head(limits: ServerLimits) -> Refused:
