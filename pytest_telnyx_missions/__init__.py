@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._api.models import Event, Mission, MissionRun, PlanStep, RunStatus
     from ._fake import FakeMissions
-    from ._journal.calls import CallList, OperationName, RecordedCall, StatusChange
-    from ._journal.recording import RecordedRequest, RunUpdate
+    from ._journal.calls import CallList, OperationName, RecordedCall, RunUpdate, StatusChange
+    from ._journal.recording import RecordedRequest
     from ._pipeline.faults.rules import Fault, FaultRule
     from ._serving.limits import ServerLimits
 
@@ -50,7 +50,7 @@ _HOMES = {
     "PlanStep": "._api.models",
     "RecordedRequest": "._journal.recording",
     "RunStatus": "._api.models",
-    "RunUpdate": "._journal.recording",
+    "RunUpdate": "._journal.calls",
     "ServerLimits": "._serving.limits",
 }
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
 from .._api.models import canonical_id
-from .._journal.calls import status_calls, status_changes, status_of
-from .._journal.recording import Journal, RunUpdate
+from .._journal.calls import RunUpdate, status_calls, status_changes, status_of
+from .._journal.recording import UPDATE_RUN, Journal
 from .diff import (
     describe,
     describe_expected,
@@ -44,7 +44,12 @@ class RunUpdateChecks:
 
         ``fields`` keeps the updates that sent at least those fields, matched as the asserts do.
         """
-        updates = self._journal.run_updates(run_id)
+        entries = (
+            self._journal.of_operation(UPDATE_RUN)
+            if run_id is None
+            else [e for e in self._journal.of_run(run_id) if e.operation == UPDATE_RUN]
+        )
+        updates = [RunUpdate.from_request(entry) for entry in entries]
         return [u for u in updates if fields_match(u.fields, fields)] if fields else updates
 
     def assert_run_updated(self, /, run_id: str, **fields: Any) -> RunUpdate:
@@ -84,7 +89,7 @@ class RunUpdateChecks:
         __tracebackhide__ = True
         expected = list(statuses)
         shown = [describe_expected(status) for status in expected]
-        calls = status_calls(self._journal.entries, run_id)
+        calls = status_calls(self._journal.of_run(run_id))
         changes = status_changes(calls)
         history = [change.status for change in changes]
         if len(history) == len(expected) and all(

@@ -41,12 +41,19 @@ class CallChecks:
         included, optionally only those with these ids in their path (``run_id=...``)."""
         if operation is not None:
             checked_operation(operation)
-        return calls_in(self._journal.entries, operation, path_params)
+        if "run_id" in path_params:  # the journal's indexes: no scan of every request
+            path_params = dict(path_params)
+            entries = self._journal.of_run(path_params.pop("run_id"))
+        elif operation is not None:
+            entries = self._journal.of_operation(operation)
+        else:
+            entries = self._journal.entries
+        return calls_in(entries, operation, path_params)
 
     def status_history(self, run_id: str) -> list[StatusChange]:
         """Every applied change of the run's status, in order, each with the call that made it:
         a PATCH that sent a status, ``pause_run``, ``resume_run``, ``cancel_run``."""
-        return status_changes(status_calls(self._journal.entries, run_id))
+        return status_changes(status_calls(self._journal.of_run(run_id)))
 
     def assert_called(
         self, /, operation: OperationName, *, times: int | None = None, **fields: Any

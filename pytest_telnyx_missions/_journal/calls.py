@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from .._api.models import canonical_id
 from .recording import UPDATE_RUN, RecordedRequest
@@ -21,7 +21,9 @@ __all__ = [
     "CallList",
     "OperationName",
     "RecordedCall",
+    "RunUpdate",
     "StatusChange",
+    "call_of",
     "calls_in",
     "checked_operation",
     "status_calls",
@@ -86,6 +88,9 @@ STATUS_OPERATIONS: frozenset[str] = frozenset({UPDATE_RUN, *_STATUS_SET_BY})
 """The operations that can change a run's status."""
 
 
+_Call = TypeVar("_Call", bound="RecordedCall")
+
+
 @dataclass(frozen=True)
 class RecordedCall:
     """One request that reached an operation, applied or rejected."""
@@ -124,7 +129,7 @@ class RecordedCall:
         return self.request.duration
 
     @classmethod
-    def from_request(cls, request: RecordedRequest) -> RecordedCall:
+    def from_request(cls: type[_Call], request: RecordedRequest) -> _Call:
         assert request.operation is not None, "only routed requests are calls"
         return cls(
             operation=cast(OperationName, request.operation),
@@ -134,6 +139,24 @@ class RecordedCall:
             response=request.response,
             request=request,
         )
+
+
+@dataclass(frozen=True)
+class RunUpdate(RecordedCall):
+    """One ``PATCH`` of a run (``update_run``), applied or rejected: a recorded call."""
+
+    @property
+    def mission_id(self) -> str:
+        return self.path_params.get("mission_id", "")
+
+    @property
+    def run_id(self) -> str:
+        return self.path_params.get("run_id", "")
+
+    @property
+    def status(self) -> Any:
+        """The ``status`` field as sent, or None."""
+        return self.fields.get("status")
 
 
 class CallList(list[RecordedCall]):
@@ -164,6 +187,13 @@ class StatusChange:
     call: RecordedCall
 
 
+def call_of(entry: RecordedRequest) -> RecordedCall:
+    """The call a routed entry records: a :class:`RunUpdate` for a ``PATCH`` of a run."""
+    if entry.operation == UPDATE_RUN:
+        return RunUpdate.from_request(entry)
+    return RecordedCall.from_request(entry)
+
+
 def checked_operation(operation: str) -> OperationName:
     """``operation`` if it names an operation; otherwise a ValueError with the nearest names."""
     if operation in OPERATION_NAMES:
@@ -185,7 +215,7 @@ def calls_in(
     in canonical form, so an upper-case UUID finds the call)."""
     wanted = {key: canonical_id(str(value)) for key, value in (path_params or {}).items()}
     return CallList(
-        RecordedCall.from_request(entry)
+        call_of(entry)
         for entry in entries
         if entry.operation is not None
         and (operation is None or entry.operation == operation)
@@ -215,11 +245,7 @@ def status_changes(calls: Iterable[RecordedCall]) -> list[StatusChange]:
     return changes
 
 
-def status_calls(entries: Iterable[RecordedRequest], run_id: str) -> CallList:
-    """The calls of a run that can change its status, applied or not, in order."""
-    run = canonical_id(str(run_id))
-    return CallList(
-        call
-        for call in calls_in(entries, None, {"run_id": run})
-        if call.operation in STATUS_OPERATIONS
-    )
+def status_calls(entries: Iterable[RecordedRequest]) -> CallList:
+    """The calls that can change a run's status, applied or not, in order (give it the entries
+    of one run)."""
+    return CallList(call_of(entry) for entry in entries if entry.operation in STATUS_OPERATIONS)

@@ -54,51 +54,13 @@ class RecordedRequest:
         return status is not None and 200 <= status < 300
 
 
-@dataclass(frozen=True)
-class RunUpdate:
-    """One ``PATCH`` of a run, applied or rejected."""
-
-    mission_id: str
-    run_id: str
-    fields: dict[str, Any]
-    """Exactly the keys the client sent (empty when the body was not a JSON object)."""
-    status_code: int
-    response: Any
-    request: RecordedRequest
-
-    @property
-    def applied(self) -> bool:
-        """True when the update changed the run (even if a fault then lost the answer)."""
-        return self.request.applied
-
-    @property
-    def fault(self) -> str | None:
-        """The fault rule that answered this update, or None."""
-        return self.request.fault
-
-    @property
-    def status(self) -> Any:
-        """The ``status`` field as sent, or None."""
-        return self.fields.get("status")
-
-    @classmethod
-    def from_request(cls, request: RecordedRequest) -> RunUpdate:
-        sent = request.json if isinstance(request.json, dict) else {}
-        return cls(
-            mission_id=request.path_params.get("mission_id", ""),
-            run_id=request.path_params.get("run_id", ""),
-            fields=sent,
-            status_code=request.status_code,
-            response=request.response,
-            request=request,
-        )
-
-
 class Journal:
     """Recorded requests in the order they were applied; appended under the store's lock.
 
-    With a ``limit``, only the latest ``limit`` entries are kept and :attr:`dropped` counts the
-    others (a standalone server runs for days). Waiters (``wait_for``) are woken on every record.
+    Every entry is also indexed by the run in its path (canonical id) and by its operation, so
+    the calls of one run or one operation are found without scanning the journal. With a
+    ``limit``, only the latest ``limit`` entries are kept and :attr:`dropped` counts the others
+    (a standalone server runs for days). Waiters (``wait_for``) are woken on every record.
     """
 
     def __init__(self, lock: threading.RLock, limit: int | None = None) -> None:
@@ -107,8 +69,8 @@ class Journal:
         self._lock = lock
         self.limit = limit
         self._entries: deque[RecordedRequest] = deque(maxlen=limit)
-        # Run updates by run id, so run_updates(run_id) never scans the whole journal.
-        self._updates_by_run: dict[str, deque[RecordedRequest]] = {}
+        self._by_run: dict[str, deque[RecordedRequest]] = {}
+        self._by_operation: dict[str, deque[RecordedRequest]] = {}
         self._recorded = threading.Condition(lock)
         self._total = 0
         """Entries recorded since the fake was made, never reset: tells a waiter something came."""
@@ -121,25 +83,34 @@ class Journal:
                 self.dropped += 1
                 self._forget(self._entries[0])
             self._entries.append(entry)
-            if entry.operation == UPDATE_RUN:
-                run_id = entry.path_params.get("run_id", "")
-                self._updates_by_run.setdefault(run_id, deque()).append(entry)
+            for index, key in self._keys(entry):
+                index.setdefault(key, deque()).append(entry)
             self._total += 1
             self._recorded.notify_all()
 
+    def _keys(self, entry: RecordedRequest) -> list[tuple[dict[str, deque[RecordedRequest]], str]]:
+        """The indexes ``entry`` is in, with its key in each."""
+        keys = []
+        run_id = entry.path_params.get("run_id")
+        if run_id is not None:
+            keys.append((self._by_run, canonical_id(run_id)))
+        if entry.operation is not None:
+            keys.append((self._by_operation, entry.operation))
+        return keys
+
     def _forget(self, oldest: RecordedRequest) -> None:
-        """Drop the oldest entry from the index too (it is the oldest of its run)."""
-        if oldest.operation == UPDATE_RUN:
-            run_id = oldest.path_params.get("run_id", "")
-            updates = self._updates_by_run[run_id]
-            updates.popleft()
-            if not updates:
-                del self._updates_by_run[run_id]
+        """Drop the oldest entry from the indexes too (it is the oldest of its run and kind)."""
+        for index, key in self._keys(oldest):
+            kept = index[key]
+            kept.popleft()
+            if not kept:
+                del index[key]
 
     def clear(self) -> None:
         with self._recorded:
             self._entries = deque(maxlen=self.limit)
-            self._updates_by_run = {}
+            self._by_run = {}
+            self._by_operation = {}
             self.dropped = 0
             self._total += 1  # a waiter looks again: what it saw is gone
             self._recorded.notify_all()
@@ -148,6 +119,16 @@ class Journal:
     def entries(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._entries)
+
+    def of_run(self, run_id: str) -> list[RecordedRequest]:
+        """The entries with this run in their path (an id in any case), in order."""
+        with self._lock:
+            return list(self._by_run.get(canonical_id(str(run_id)), ()))
+
+    def of_operation(self, operation: str) -> list[RecordedRequest]:
+        """The entries of this operation, in order."""
+        with self._lock:
+            return list(self._by_operation.get(operation, ()))
 
     def snapshot(self) -> tuple[int, list[RecordedRequest]]:
         """A marker for :meth:`wait_after` and the entries at that moment."""
@@ -159,11 +140,3 @@ class Journal:
         ``timeout`` seconds pass; True when something was."""
         with self._recorded:
             return self._recorded.wait_for(lambda: self._total != marker, timeout)
-
-    def run_updates(self, run_id: str | None = None) -> list[RunUpdate]:
-        with self._lock:
-            if run_id is None:
-                chosen = [entry for entry in self._entries if entry.operation == UPDATE_RUN]
-            else:
-                chosen = list(self._updates_by_run.get(canonical_id(str(run_id)), ()))
-        return [RunUpdate.from_request(entry) for entry in chosen]

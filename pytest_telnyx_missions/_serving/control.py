@@ -19,8 +19,8 @@ from .._api.models import MissionRun
 from .._api.request import Incoming
 from .._checks.waiting import DEFAULT_WAIT_TIMEOUT
 from .._config import OPTION_NAMES, OPTION_NAMES_IN_ORDER, ResetOptions, StateSource, unknown_names
-from .._journal.calls import OperationName, RecordedCall
-from .._journal.recording import RecordedRequest, RunUpdate
+from .._journal.calls import OperationName, RecordedCall, RunUpdate
+from .._journal.recording import RecordedRequest
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
 from .._pipeline.operations import Operation
 from .control_input import (
