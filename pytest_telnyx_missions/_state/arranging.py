@@ -22,6 +22,7 @@ from .._api.models import (
     RunStatusName,
     TelnyxAgent,
 )
+from .._config import unknown_names
 from .documents import path_id
 from .store import ATTACHMENT_KINDS, AttachmentKind, Store, json_time
 
@@ -210,7 +211,7 @@ def _build(
 ) -> _M:
     """``model`` from the caller's fields over the defaults; an unknown field is a TypeError."""
     allowed = [name for name in model.model_fields if name not in fixed]
-    unknown = sorted(set(fields) - set(allowed))
+    unknown = sorted(unknown_names(fields, allowed))
     if unknown:
         raise TypeError(
             f"{method}() got unknown field(s) {', '.join(map(repr, unknown))}; "
