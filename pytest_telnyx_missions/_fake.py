@@ -26,18 +26,23 @@ from ._journal.recording import Journal, RecordedRequest
 from ._pipeline.app import App
 from ._pipeline.faults.rules import FaultRegistry, FaultRule
 from ._pipeline.routes import OPERATIONS
-from ._serving.control import CONTROL_PREFIX, ControlApp, remote_access_warning
 from ._serving.dispatch import Answering, Dispatcher
-from ._serving.http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits, is_loopback
+from ._serving.http import (
+    WORKER_THREAD_NAME,
+    KeepAliveServer,
+    ServerLimits,
+    is_loopback,
+    remote_access_warning,
+)
 from ._state.arranging import Arranger
 from ._state.baseline import Baseline
 from ._state.documents import dump as dump_state_doc
 from ._state.store import Store
 
 if TYPE_CHECKING:
-    import httpx
     from typing_extensions import Unpack
 
+    from ._serving.inprocess import AsyncFakeTransport, FakeTransport
     from ._serving.user_handlers import UserHandlers
 
 __all__ = ["WORKER_THREAD_NAME", "FakeMissions", "is_loopback"]
@@ -124,6 +129,10 @@ class FakeMissions:
         )
         self._dispatcher = Dispatcher(self._app, self._lock)
         if control_api:
+            # A convenience kept from before the control API was mounted beside the fake (the
+            # CLI mounts it so): the one import of it here, named in pyproject's contracts.
+            from ._serving.control import CONTROL_PREFIX, ControlApp
+
             self._dispatcher.mount(CONTROL_PREFIX, ControlApp(self, OPERATIONS))
         self._server = KeepAliveServer(self._dispatcher, host, port, limits)
         self._updates = RunUpdateChecks(self._journal, self._store.run_ids)
@@ -235,7 +244,7 @@ class FakeMissions:
         self._dispatcher.live = route
         return self._app
 
-    def httpx_transport(self) -> httpx.BaseTransport:
+    def httpx_transport(self) -> FakeTransport:
         """An httpx transport that answers from this fake in-process, with no socket.
 
         ``httpx.Client(transport=fake.httpx_transport(), base_url=...)``: the journal, the
@@ -247,7 +256,7 @@ class FakeMissions:
 
         return FakeTransport(self._dispatcher, self._faults)
 
-    def async_httpx_transport(self) -> httpx.AsyncBaseTransport:
+    def async_httpx_transport(self) -> AsyncFakeTransport:
         """The same as :meth:`httpx_transport`, for ``httpx.AsyncClient``."""
         from ._serving.inprocess import AsyncFakeTransport
 

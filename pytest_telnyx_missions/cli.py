@@ -17,8 +17,9 @@ from types import FrameType
 
 from ._config import DEFAULTS, FakeConfig
 from ._fake import FakeMissions
-from ._serving.control import remote_access_warning
-from ._serving.http import is_loopback
+from ._pipeline.routes import OPERATIONS
+from ._serving.control import CONTROL_PREFIX, ControlApp
+from ._serving.http import is_loopback, remote_access_warning
 from ._serving.limits import ServerLimits
 
 PROG = "telnyx-missions-fake"
@@ -72,7 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 state=args.state,
                 host=args.host,
                 port=args.port,
-                control_api=True,
                 allow_remote=args.allow_remote,
                 journal_limit=args.journal_limit or None,
                 limits=ServerLimits(
@@ -86,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     body_timeout=args.body_timeout,
                 ),
             )
+            # The control API is mounted beside the fake, on its one way in.
+            fake.wsgi_app().mount(CONTROL_PREFIX, ControlApp(fake, OPERATIONS))
     except (OSError, ValueError) as error:  # a state file, or a limit, that is invalid
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -305,9 +305,9 @@ def _telnyx_sdk() -> Any:
 def telnyx_client(telnyx_missions: FakeMissions) -> Iterator[telnyx.Telnyx]:
     """An official SDK client (``telnyx.Telnyx``) wired to the fake in-process: no socket."""
     sdk = _telnyx_sdk()
-    import httpx
+    from ._serving.inprocess import client as in_process_client  # httpx: only for the SDK
 
-    http_client = httpx.Client(transport=telnyx_missions.httpx_transport())
+    http_client = in_process_client(telnyx_missions.httpx_transport())
     client = sdk.Telnyx(
         api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
     )
@@ -320,9 +320,9 @@ def async_telnyx_client(telnyx_missions: FakeMissions) -> telnyx.AsyncTelnyx:
     """``telnyx.AsyncTelnyx`` wired to the fake in-process. Nothing to close: the in-process
     transport holds no connection, so the client may be used in any event loop."""
     sdk = _telnyx_sdk()
-    import httpx
+    from ._serving.inprocess import async_client
 
-    http_client = httpx.AsyncClient(transport=telnyx_missions.async_httpx_transport())
+    http_client = async_client(telnyx_missions.async_httpx_transport())
     client: telnyx.AsyncTelnyx = sdk.AsyncTelnyx(
         api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -64,3 +66,18 @@ def test_no_import_cycle() -> None:
         < position[prefix + "_pipeline.app"]
         < position[prefix + "_fake"]
     )
+
+
+def test_the_import_contracts_hold() -> None:
+    # The storeys and the rules between them, as pyproject.toml writes them (import-linter).
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run(
+        [str(lint), "--no-cache"],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout

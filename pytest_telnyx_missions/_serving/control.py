@@ -342,21 +342,6 @@ def _refusal(why: str, own: set[str]) -> str:
     )
 
 
-def remote_access_warning(option: str, where: str, *, control_api: bool) -> str:
-    """What anyone who can reach a fake served beyond loopback can do (printed or warned)."""
-    control = (
-        "; and through the control API (/_fake/, no key needed) read every recorded request "
-        "with its headers and body, reset the fake and add fault rules"
-        if control_api
-        else ""
-    )
-    return (
-        f"{option}: the Telnyx Missions fake at {where} is not limited to this machine. "
-        "Anyone who can reach that port can send it API requests with any key, reading and "
-        f"changing its missions, runs, events and plans{control}."
-    )
-
-
 def _route_of(path: str) -> str:
     """The route a control path takes: ``/_fake/faults/3`` is ``/_fake/faults/{number}``."""
     head, _, last = path.rpartition("/")

@@ -30,7 +30,13 @@ from .socket_reader import SocketReader
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["WORKER_THREAD_NAME", "KeepAliveServer", "ServerLimits", "is_loopback"]
+__all__ = [
+    "WORKER_THREAD_NAME",
+    "KeepAliveServer",
+    "ServerLimits",
+    "is_loopback",
+    "remote_access_warning",
+]
 
 WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
 IDLE_WORKER_SECONDS = 30.0
@@ -406,3 +412,18 @@ def is_loopback(host: str) -> bool:
         return False
     addresses = {info[4][0] for info in infos}
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def remote_access_warning(option: str, where: str, *, control_api: bool) -> str:
+    """What anyone who can reach a fake served beyond loopback can do (printed or warned)."""
+    control = (
+        "; and through the control API (/_fake/, no key needed) read every recorded request "
+        "with its headers and body, reset the fake and add fault rules"
+        if control_api
+        else ""
+    )
+    return (
+        f"{option}: the Telnyx Missions fake at {where} is not limited to this machine. "
+        "Anyone who can reach that port can send it API requests with any key, reading and "
+        f"changing its missions, runs, events and plans{control}."
+    )

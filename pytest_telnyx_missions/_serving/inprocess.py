@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .._pipeline.faults.rules import FaultRegistry
     from .dispatch import Dispatcher
 
-__all__ = ["AsyncFakeTransport", "FakeTransport"]
+__all__ = ["AsyncFakeTransport", "FakeTransport", "async_client", "client"]
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
@@ -180,3 +180,13 @@ def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:
                 )
     except h11.RemoteProtocolError as exc:
         raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+
+def client(transport: FakeTransport) -> httpx.Client:
+    """An ``httpx.Client`` on ``transport``, for an SDK client (the plugin's ``telnyx_client``)."""
+    return httpx.Client(transport=transport)
+
+
+def async_client(transport: AsyncFakeTransport) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` on ``transport`` (the plugin's ``async_telnyx_client``)."""
+    return httpx.AsyncClient(transport=transport)
