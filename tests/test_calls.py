@@ -11,7 +11,7 @@ import pytest
 from pytest_telnyx_missions import CallList, FakeMissions, OperationName
 from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
-from .helpers import README, expect_lines, run_inner
+from .helpers import docs_text, expect_lines, run_inner
 
 PREAMBLE = '''
 import httpx
@@ -34,9 +34,9 @@ def test_the_operation_names_are_the_route_tables() -> None:
     assert get_args(OperationName) == tuple(operation.name for operation in OPERATIONS)
 
 
-def test_the_readme_counts_the_operations_of_the_route_table() -> None:
-    # The route table is the one source of the count; the README's prose follows it.
-    counts = re.findall(r"all (\d+) (?:operations|are served)", README.read_text("utf-8"))
+def test_the_docs_count_the_operations_of_the_route_table() -> None:
+    # The route table is the one source of the count; the docs' prose follows it.
+    counts = re.findall(r"all (\d+) (?:operations|are served)", docs_text())
     assert len(counts) >= 2
     assert {int(count) for count in counts} == {len(OPERATIONS)}
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import telnyx
 
-from .helpers import readme_blocks
+from .helpers import doc_blocks
 
 LINE = re.compile(r"export TELNYX_BASE_URL=(?P<base_url>\S+) TELNYX_API_KEY=(?P<api_key>\S+)$")
 COMMAND = [sys.executable, "-m", "pytest_telnyx_missions"]
@@ -239,9 +239,9 @@ def test_busy_port_is_a_clear_error() -> None:
     assert "--port 0" in stderr
 
 
-def test_readme_shows_the_line_printed_and_working_curl_commands() -> None:
-    [line] = readme_blocks("Standalone server", "text")
-    [commands] = readme_blocks("Standalone server", "bash")[1:]
+def test_the_docs_show_the_line_printed_and_working_curl_commands() -> None:
+    [line] = doc_blocks("Standalone server", "text")
+    [commands] = doc_blocks("Standalone server", "bash")[1:]
     with serve() as served:
         port = served.base_url.rsplit(":", 1)[1].removesuffix("/v2")
         assert served.line == line.strip().replace(":4010", f":{port}")

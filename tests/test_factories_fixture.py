@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_telnyx_missions.factories import invalid_update_run_payloads
+
+from .helpers import doc_blocks
 
 TWO_TESTS = """
     import json
@@ -96,11 +97,9 @@ def test_fixture_is_listed_with_its_help(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["telnyx_missions_factory*", "*seeded from the test's node id*"])
 
 
-def test_readme_factories_example_passes(pytester: pytest.Pytester) -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Factories", 1)[1].split("\n## ", 1)[0]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    pytester.makepyfile(test_readme=code)
+def test_the_docs_factories_example_passes(pytester: pytest.Pytester) -> None:
+    code = doc_blocks("Factories", "python")[0]
+    pytester.makepyfile(test_docs=code)
 
     result = pytester.runpytest_inprocess("-v", "-p", "no:randomly")
 

@@ -62,7 +62,8 @@ def test_strict_and_used_up(telnyx_missions):
             "*ERROR at teardown of test_expects_two_retries*",
             "*Strict fault rules did not fire as often as expected:",
             "*- fault rule #1 on update_run: fired 1 of 2 times; answers: 503 Service Unavailable",
-            '*See "Simulating failures" in the README of pytest-telnyx-missions.',
+            '*See "Simulating failures" in the docs of pytest-telnyx-missions '
+            "(docs/how-to/simulate-failures.md).",
         ]
     )
 

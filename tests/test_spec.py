@@ -11,6 +11,8 @@ import yaml
 from pytest_telnyx_missions import FakeMissions, MissionRun, RunStatus
 from pytest_telnyx_missions._api.models import UpdateMissionRunRequest
 
+from .helpers import doc_section
+
 SPEC: dict[str, Any] = yaml.safe_load(
     files("pytest_telnyx_missions").joinpath("spec/missions.openapi.yaml").read_text("utf-8")
 )
@@ -66,16 +68,14 @@ def test_update_run_operation_is_in_the_spec() -> None:
     assert set(operation["responses"]) >= {"200", "422"}
 
 
-def test_readme_lists_every_operation() -> None:
-    from pathlib import Path
-
+def test_the_operations_page_lists_every_operation() -> None:
     from pytest_telnyx_missions._pipeline.routes import OPERATIONS
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    page = doc_section("Operations")
     for op in OPERATIONS:
         sdk = SPEC["paths"][op.path][op.method.lower()]["x-sdk-method"].removeprefix("client.")
         row = f"| `{op.name}` | `{op.method} {op.path}` | `{sdk}` | {op.success_status} |"
-        assert row in readme
+        assert row in page
 
 
 def test_answers_validate_against_the_spec_response_models(telnyx_missions: FakeMissions) -> None:

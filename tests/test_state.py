@@ -18,7 +18,7 @@ import yaml
 
 from pytest_telnyx_missions import FakeMissions
 
-from .helpers import run_inner
+from .helpers import doc_blocks, run_inner
 
 # The ids the official SDK's own generated tests address.
 SDK_ID = "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"
@@ -292,6 +292,9 @@ def test_load_of_a_bad_document_names_every_bad_item_and_changes_nothing(
     # Items that only refer to the bad runs are not reported again.
     assert message.count("\n") == 6
     assert fake.dump_state() == before
+    [shown] = doc_blocks("State documents", "text")  # the docs show lines of this very message
+    for line in shown.splitlines():
+        assert line.replace("9b0a7a7e-0d7e-4f55-8f8e-6b7d3c1a2b3c", RUN) in message.splitlines()
 
 
 def test_loaded_state_is_what_reset_returns_to_and_state_none_goes_back_to_seed(

@@ -11,7 +11,7 @@ import telnyx
 
 from pytest_telnyx_missions import FakeMissions, RecordedRequest
 
-from .helpers import as_output_patterns, expect_lines, readme_blocks, run_inner
+from .helpers import run_inner
 
 PREAMBLE = """
 import httpx
@@ -50,8 +50,8 @@ def test_an_unknown_path_fails_the_test_at_teardown(pytester: pytest.Pytester) -
             "- DELETE /v2/ai/missions/*/runs/*: no route for this method "
             "(answered 405; allow: GET)",
             "If the test sends these on purpose, switch the check off for it (or its module) "
-            "with @pytest.mark.telnyx_missions(check_unhandled=False); see the README section "
-            "'Teardown checks'.",
+            "with @pytest.mark.telnyx_missions(check_unhandled=False); see 'Teardown checks' in "
+            "the docs (docs/reference/teardown-checks.md).",
         ]
     )
 
@@ -230,12 +230,3 @@ def test_an_unknown_route_is_a_404_the_sdk_does_not_retry(telnyx_missions: FakeM
     with pytest.raises(telnyx.NotFoundError):
         client.post("/ai/nowhere", cast_to=object, body={})
     assert [r.path for r in telnyx_missions.requests][1:] == ["/v2/ai/nowhere"]  # no retry
-
-
-def test_the_readme_examples_run_and_fail_as_documented(pytester: pytest.Pytester) -> None:
-    failing, switched_off, _outside_pytest = readme_blocks("Teardown checks", "python")
-    pytester.makepyfile(test_failing=failing, test_switched_off=switched_off)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2, errors=1)
-    [message] = readme_blocks("Teardown checks", "text")
-    expect_lines(result, as_output_patterns(message))

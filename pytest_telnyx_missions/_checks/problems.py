@@ -16,7 +16,8 @@ __all__ = ["SWITCH_OFF_HINT", "Checks", "ProblemSource", "UnhandledRequests"]
 
 SWITCH_OFF_HINT = (
     "If the test sends these on purpose, switch the check off for it (or its module) with "
-    "@pytest.mark.telnyx_missions(check_unhandled=False); see the README section 'Teardown checks'."
+    "@pytest.mark.telnyx_missions(check_unhandled=False); see 'Teardown checks' in the docs "
+    "(docs/reference/teardown-checks.md)."
 )
 
 

@@ -201,8 +201,8 @@ def checked_operation(operation: str) -> OperationName:
     near = difflib.get_close_matches(str(operation), OPERATION_NAMES, n=3)
     hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
     raise ValueError(
-        f"Unknown operation {operation!r}.{hint} The operations are listed in the README "
-        "section 'Operations'."
+        f"Unknown operation {operation!r}.{hint} The operations are listed in the docs' "
+        "reference page 'Operations' (docs/reference/operations.md)."
     )
 
 

@@ -320,6 +320,7 @@ class FaultRegistry:
             [
                 "Strict fault rules did not fire as often as expected:",
                 *lines,
-                'See "Simulating failures" in the README of pytest-telnyx-missions.',
+                'See "Simulating failures" in the docs of pytest-telnyx-missions '
+                "(docs/how-to/simulate-failures.md).",
             ]
         )

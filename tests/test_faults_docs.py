@@ -1,24 +1,17 @@
-"""The README's "Simulating failures" examples, run as users would run them."""
+"""The docs' "Simulating failures" examples, run as users would run them."""
 
 from __future__ import annotations
 
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def section_code_blocks(title: str) -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+from .helpers import doc_blocks
 
 
 def test_recipes_pass(pytester: pytest.Pytester) -> None:
-    recipes, _ = section_code_blocks("Simulating failures")
+    recipes, _ = doc_blocks("Simulating failures", "python")
     pytester.makepyfile(test_recipes=recipes)
 
     result = pytester.runpytest_inprocess("-v")
@@ -34,7 +27,7 @@ def test_recipes_pass(pytester: pytest.Pytester) -> None:
 
 
 def test_more_cases_are_valid_calls(pytester: pytest.Pytester) -> None:
-    _, cases = section_code_blocks("Simulating failures")
+    _, cases = doc_blocks("Simulating failures", "python")
     imports, calls = cases.split("\n\n", 1)
     added = len(re.findall(r"^telnyx_missions\.(fail_next|add_fault)\(", calls, flags=re.M))
     pytester.makepyfile(
