@@ -32,7 +32,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import growth
 import httpx
+import memory
 import pytest
 import requests
 import respx
@@ -41,6 +43,7 @@ from pytest_httpserver import HTTPServer
 
 from pytest_telnyx_missions import FakeMissions, MissionRun, RecordedRequest
 from pytest_telnyx_missions._serving.http import KeepAliveServer
+from pytest_telnyx_missions._serving.inprocess import _environ as in_process_environ
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Settings:
     pytest_rounds: int
     journal: int
     starts: int
+    growth_rounds: int
 
 
 FULL = Settings(
@@ -62,9 +66,17 @@ FULL = Settings(
     pytest_rounds=3,
     journal=100_000,
     starts=5,
+    growth_rounds=15,
 )
 QUICK = Settings(
-    calls=5, rounds=2, fixture_tests=5, file_tests=5, pytest_rounds=1, journal=1_000, starts=1
+    calls=5,
+    rounds=2,
+    fixture_tests=5,
+    file_tests=5,
+    pytest_rounds=1,
+    journal=1_000,
+    starts=1,
+    growth_rounds=2,
 )
 BODY = {"status": "running", "result_summary": "step 3 of 5", "metadata": {"step": 3}}
 
@@ -130,32 +142,50 @@ def _trivial_app(environ: dict[str, Any], start_response: Callable[..., Any]) ->
 
 
 @contextlib.contextmanager
-def canned_server(path: str, answer: Any) -> Iterator[HTTPServer]:
-    """pytest-httpserver answering ``answer`` to every PATCH of ``path``, as users set it up."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+def canned_server(path: str, answer: Any, *, threaded: bool = False) -> Iterator[HTTPServer]:
+    """pytest-httpserver answering ``answer`` to every PATCH of ``path``: by default as its
+    ``httpserver`` fixture starts it (one thread, HTTP/1.0: a connection per request)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=threaded)
     server.expect_request(path, method="PATCH").respond_with_json(answer)
     with server:
         yield server
 
 
 def socket_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
+    """Over loopback against pytest-httpserver as its fixture starts it; the same server started
+    ``threaded=True`` beside it (slower per request: a thread per connection), and the floor:
+    a trivial WSGI app on the fake's own server."""
     run = fake.runs[0]
     path = f"/v2/ai/missions/{run.mission_id}/runs/{run.run_id}"
     auth = {"authorization": f"Bearer {fake.api_key}"}
     answer = {"data": fake.get_run(run.run_id).model_dump(mode="json")}
+    canned_name = "pytest-httpserver canned (fixture)"
     rows = []
     trivial = KeepAliveServer(_trivial_app, "127.0.0.1", 0)
     trivial.start()
     try:
-        with canned_server(path, answer) as canned:
+        with (
+            canned_server(path, answer) as canned,
+            canned_server(path, answer, threaded=True) as threaded,
+        ):
             canned_url = canned.url_for(path)
             with httpx.Client(headers=auth) as ours, httpx.Client(headers=auth) as theirs:
                 rows.append(
                     compare(
                         "PATCH over a socket, httpx (keep-alive)",
                         lambda: ours.patch(fake.url + path, json=BODY),
-                        "pytest-httpserver canned",
+                        canned_name,
                         lambda: theirs.patch(canned_url, json=BODY),
+                        settings,
+                        fake.reset,
+                    )
+                )
+                rows.append(
+                    compare(
+                        "  the same",
+                        lambda: ours.patch(fake.url + path, json=BODY),
+                        "pytest-httpserver threaded=True",
+                        lambda: theirs.patch(threaded.url_for(path), json=BODY),
                         settings,
                         fake.reset,
                     )
@@ -165,7 +195,7 @@ def socket_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
                     compare(
                         "  floor: a trivial WSGI app on the fake's server, httpx",
                         lambda: ours.patch(floor, json=BODY),
-                        "pytest-httpserver canned",
+                        canned_name,
                         lambda: theirs.patch(canned_url, json=BODY),
                         settings,
                     )
@@ -177,7 +207,7 @@ def socket_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
                     compare(
                         "PATCH over a socket, requests (Session)",
                         lambda: ours_r.patch(fake.url + path, json=BODY),
-                        "pytest-httpserver canned",
+                        canned_name,
                         lambda: theirs_r.patch(canned_url, json=BODY),
                         settings,
                         fake.reset,
@@ -191,7 +221,7 @@ def socket_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
                 compare(
                     "runs.update over a socket, official SDK",
                     lambda: _sdk_update(sdk_ours, run),
-                    "pytest-httpserver canned",
+                    canned_name,
                     lambda: _sdk_update(sdk_theirs, run),
                     settings,
                     fake.reset,
@@ -243,6 +273,34 @@ def in_process_rows(fake: FakeMissions, settings: Settings) -> list[Row]:
     router.patch(path).respond(json=answer)
     bare = httpx.Client(transport=httpx.MockTransport(router.handler), base_url=base, headers=auth)
     return rows + against("bare respx router (MockTransport)", bare, indent="  ")
+
+
+def pipeline_alone_row(fake: FakeMissions, settings: Settings) -> Row:
+    """The fake's own cost per PATCH: its dispatch answering a ready environ, no client."""
+    run = fake.runs[0]
+    request = httpx.Request(
+        "PATCH",
+        f"http://fake.invalid/v2/ai/missions/{run.mission_id}/runs/{run.run_id}",
+        json=BODY,
+        headers={"authorization": f"Bearer {fake.api_key}"},
+    )
+    template = in_process_environ(request)
+    body = request.content
+    answer = fake._dispatcher.answer
+
+    def one() -> object:
+        return answer({**template, "wsgi.input": io.BytesIO(body)})
+
+    times = []
+    for _ in range(settings.rounds):
+        times.append(per_call_us(one, settings.calls * 4))
+        fake.reset()
+    return Row(
+        "the fake's own cost per PATCH (its dispatch alone)",
+        statistics.median(times),
+        "(goal: 25 µs)",
+        25.0,
+    )
 
 
 def _pytest_seconds(path: Path) -> float:
@@ -491,7 +549,7 @@ def print_table(rows: list[Row]) -> None:
         )
 
 
-GROUPS = ("socket", "in-process", "journal", "start", "pytest")
+GROUPS = ("socket", "in-process", "journal", "start", "pytest", "growth", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -502,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         choices=GROUPS,
         help="run only this group of rows (repeatable); all of them by default",
+    )
+    parser.add_argument(
+        "--plot", metavar="FILE", help="also write the growth table as a PNG chart (matplotlib)"
     )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
@@ -515,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         if "socket" in wanted:
             rows += socket_rows(fake, settings)
         if "in-process" in wanted:
+            rows.append(pipeline_alone_row(fake, settings))
             rows += in_process_rows(fake, settings)
         if "journal" in wanted:
             rows += journal_rows(settings)
@@ -523,7 +585,16 @@ def main(argv: list[str] | None = None) -> int:
             rows += starts + prism_rows(fake, settings, starts[-1].fake_us)
     if "pytest" in wanted:
         rows += pytest_rows(settings)
-    print_table(rows)
+    if rows:
+        print_table(rows)
+    if "growth" in wanted:
+        sizes = growth.QUICK_SIZES if args.quick else growth.SIZES
+        columns = [growth.measure(runs, settings.growth_rounds) for runs in sizes]
+        growth.print_growth(columns)
+        if args.plot:
+            growth.plot_growth(columns, args.plot)
+    if "memory" in wanted:
+        memory.print_memory(memory.memory_rows(memory.QUICK if args.quick else memory.FULL))
     print(f"({threading.active_count()} threads alive; {time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
-def test_the_benchmark_script_runs_and_prints_its_table() -> None:
+def test_the_benchmark_script_runs_and_prints_its_table(tmp_path: Path) -> None:
+    chart = tmp_path / "growth.png"
+    plotting = importlib.util.find_spec("matplotlib") is not None  # the bench extra
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"],
+        [sys.executable, str(SCRIPT), "--quick", *(["--plot", str(chart)] if plotting else [])],
         capture_output=True,
         text=True,
         timeout=300,
@@ -30,5 +33,18 @@ def test_the_benchmark_script_runs_and_prints_its_table() -> None:
         "standalone server: start to first 2xx",
         "the telnyx_missions fixture, per test",
         "one PATCH per test, whole run",
+        "pytest-httpserver canned (fixture)",
+        "pytest-httpserver threaded=True",
+        "with N runs loaded (in-process)",
+        "reset after one change",
+        "list runs, last page of 20",
+        "journal query (N requests)",
+        "load_state",
+        "dump_state",
+        "journal: bytes kept per recorded PATCH",
+        "standalone server, default journal: RSS over",
+        "one pytest session: RSS from test",
     ):
         assert any(row in line for line in lines), f"no row {row!r} in:\n{done.stdout}"
+    if plotting:
+        assert chart.read_bytes().startswith(b"\x89PNG")

@@ -35,6 +35,12 @@ class Order(Generic[V]):
 
     groups: Callable[[Any, V], Iterable[Hashable]]  # (key, row)
     sort_value: Callable[[V], Any] = field(default=lambda _: 0)
+    reads: tuple[str, ...] = ()
+    """The row's attributes the groups and the sort value read (beside the key): a change that
+    keeps them all leaves the row where it is, costing no index work."""
+
+    def moves(self, old: V, new: V) -> bool:
+        return any(getattr(old, name) != getattr(new, name) for name in self.reads)
 
 
 class Loaded(Generic[K, V]):
@@ -123,54 +129,77 @@ class Table(Mapping[K, V]):
             self._len += 1
             self._moved[key] = number
             self._key_at[number] = key
+            for name, order in self._loaded.orders.items():
+                self._place(name, order.groups(key, row), (order.sort_value(row), number))
         else:
             number = self._number(key)
-            self._unplace(key, old, number)
+            for name, order in self._loaded.orders.items():
+                if order.moves(old, row):
+                    self._move(name, order, key, old, row, number)
         if key in self._loaded.number:
             self._hidden.add(key)
         self._values[key] = row
-        self._place(key, row, number)
 
     def delete(self, key: K) -> None:
         old = self.get(key, _MISSING)
         if old is _MISSING:
             raise KeyError(key)
-        self._unplace(key, old, self._number(key))
+        number = self._number(key)
+        for name, order in self._loaded.orders.items():
+            self._unplace(name, order.groups(key, old), (order.sort_value(old), number))
         self._values.pop(key, None)
         self._len -= 1
         if key in self._loaded.number:
             self._hidden.add(key)
-        number = self._moved.pop(key, None)
-        if number is not None:
-            del self._key_at[number]
+        moved = self._moved.pop(key, None)
+        if moved is not None:
+            del self._key_at[moved]
 
     def _number(self, key: K) -> int:
         moved = self._moved.get(key)
         return self._loaded.number[key] if moved is None else moved
 
-    def _place(self, key: K, row: V, number: int) -> None:
-        for name, order in self._loaded.orders.items():
-            place = (order.sort_value(row), number)
-            changes = self._changes[name]
-            for group in order.groups(key, row):
-                found = changes.get(group)
-                if found is None:
-                    found = changes[group] = _Changes()
+    def _move(self, name: str, order: Order[V], key: K, old: V, new: V, number: int) -> None:
+        """Out of the groups (or places) ``old`` had and ``new`` has not, into the new ones."""
+        was, now = (order.sort_value(old), number), (order.sort_value(new), number)
+        old_groups, new_groups = set(order.groups(key, old)), set(order.groups(key, new))
+        if was == now:
+            old_groups, new_groups = old_groups - new_groups, new_groups - old_groups
+        self._unplace(name, old_groups, was)
+        self._place(name, new_groups, now)
+
+    # A place is either in the loaded group (and not removed there) or among the added, never
+    # both: a row back where it was loaded is restored there rather than added.
+    def _place(self, name: str, groups: Iterable[Hashable], place: _Place) -> None:
+        changes, loaded = self._changes[name], self._loaded.groups[name]
+        for group in groups:
+            found = changes.get(group)
+            if found is None:
+                found = changes[group] = _Changes()
+            at = _position(loaded.get(group, _NOTHING), place)
+            removed = found.removed
+            if (
+                at is not None
+                and (i := bisect_left(removed, at)) < len(removed)
+                and (removed[i] == at)
+            ):
+                del removed[i]
+            else:
                 insort(found.added, place)
 
-    def _unplace(self, key: K, row: V, number: int) -> None:
-        loaded = key in self._loaded.number and key not in self._hidden
-        for name, order in self._loaded.orders.items():
-            place = (order.sort_value(row), number)
-            changes = self._changes[name]
-            for group in order.groups(key, row):
-                found = changes.get(group)
-                if found is None:
-                    found = changes[group] = _Changes()
-                if loaded:
-                    insort(found.removed, bisect_left(self._loaded.groups[name][group], place))
-                else:
-                    del found.added[bisect_left(found.added, place)]
+    def _unplace(self, name: str, groups: Iterable[Hashable], place: _Place) -> None:
+        changes, loaded = self._changes[name], self._loaded.groups[name]
+        for group in groups:
+            found = changes.get(group)
+            if found is None:
+                found = changes[group] = _Changes()
+            at = _position(loaded.get(group, _NOTHING), place)
+            removed = found.removed
+            i = 0 if at is None else bisect_left(removed, at)
+            if at is not None and not (i < len(removed) and removed[i] == at):
+                removed.insert(i, at)
+            else:
+                del found.added[bisect_left(found.added, place)]
 
     # -- ordered groups -----------------------------------------------------------------------
     def listing(self, order: str, group: Hashable) -> Listing[V]:
@@ -186,6 +215,12 @@ class Table(Mapping[K, V]):
     def _key_at_number(self, number: int) -> K:
         loaded = self._loaded
         return loaded.keys[number] if number < len(loaded.keys) else self._key_at[number]
+
+
+def _position(places: list[_Place], place: _Place) -> int | None:
+    """Where ``place`` is in a loaded group's places, or None."""
+    at = bisect_left(places, place)
+    return at if at < len(places) and places[at] == place else None
 
 
 class Listing(Sequence[V]):
@@ -228,9 +263,11 @@ class Listing(Sequence[V]):
     def _rows(self, start: int, count: int) -> list[V]:
         if count <= 0:
             return []
-        if not self._removed and not self._added:  # the common case: nothing changed here
-            values, keys = self._table._loaded.values, self._table._loaded.keys
-            return [values[keys[place[1]]] for place in self._loaded[start : start + count]]
+        if not self._removed and not self._added:  # the common case: nothing moved here
+            table = self._table
+            keys = table._loaded.keys
+            read = table._loaded.values.__getitem__ if not table._values else table.__getitem__
+            return [read(keys[place[1]]) for place in self._loaded[start : start + count]]
         table = self._table
         return [table[table._key_at_number(number)] for number in self._numbers(start, count)]
 

@@ -75,16 +75,24 @@ def _attachment_groups(key: AttachmentKey, _: Mapping[str, Any]) -> Iterable[Has
 
 MISSION_ORDERS: Mapping[str, Order[Mission]] = {LISTED: Order(lambda _key, _row: (None,))}
 RUN_ORDERS: Mapping[str, Order[MissionRun]] = {
-    LISTED: Order(_run_groups, lambda run: -microseconds(run.started_at))  # newest first
+    # newest first
+    LISTED: Order(
+        _run_groups,
+        lambda run: -microseconds(run.started_at),
+        ("mission_id", "status", "started_at"),
+    )
 }
 EVENT_ORDERS: Mapping[str, Order[Event]] = {
-    LISTED: Order(_event_groups),  # oldest first: the order things happened
+    # oldest first: the order things happened
+    LISTED: Order(_event_groups, reads=("run_id", "type", "step_id", "agent_id")),
     RECENT: Order(
-        lambda _, event: (None, event.type), lambda event: -microseconds(event.timestamp)
+        lambda _, event: (None, event.type),
+        lambda event: -microseconds(event.timestamp),
+        ("type", "timestamp"),
     ),
 }
 STEP_ORDERS: Mapping[str, Order[PlanStep]] = {
-    LISTED: Order(lambda key, _: key[:1], lambda step: step.sequence)
+    LISTED: Order(lambda key, _: key[:1], lambda step: step.sequence, ("sequence",))
 }
 AGENT_ORDERS: Mapping[str, Order[TelnyxAgent]] = {LISTED: Order(lambda key, _: key[:1])}
 ATTACHMENT_ORDERS: Mapping[str, Order[Mapping[str, Any]]] = {LISTED: Order(_attachment_groups)}

@@ -1,0 +1,216 @@
+"""Memory rows: what a journal entry costs, and whether a long-lived fake's memory stays flat.
+
+- bytes per journal entry: ``tracemalloc`` around K in-process PATCHes (no reset between);
+- the standalone server with its default journal limit: its RSS after a warm-up, then after
+  200,000 more requests on one keep-alive connection (goal: within +20 MB);
+- one pytest session of 5,000 tests using the fixture, one PATCH each: the session's RSS after
+  its first 500 tests, then at its end (goal: within +20 MB).
+
+RSS is read from ``/proc/<pid>/status`` (Linux); elsewhere the rows say so and are skipped.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from pytest_telnyx_missions import FakeMissions
+
+BODY = json.dumps({"status": "running", "result_summary": "step 3 of 5", "metadata": {"s": 3}})
+MB = 1024 * 1024
+PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:randomly")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    journal_entries: int
+    server_warm: int
+    server_requests: int
+    session_warm: int
+    session_tests: int
+
+
+FULL = Sizes(10_000, 20_000, 200_000, 500, 5_000)
+QUICK = Sizes(200, 200, 1_000, 20, 60)
+
+
+@dataclass(frozen=True)
+class MemoryRow:
+    what: str
+    value: str
+    goal: str
+
+
+def rss_bytes(pid: int | str = "self") -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found[1]) * 1024 if found else None
+
+
+def journal_entry_bytes(entries: int) -> float:
+    """Bytes allocated and kept per recorded PATCH (the journal keeps every one here)."""
+    fake = FakeMissions()
+    run = fake.runs[0]
+    path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
+    with httpx.Client(
+        transport=fake.httpx_transport(),
+        base_url="http://fake.invalid/v2",
+        headers={"authorization": "Bearer k", "content-type": "application/json"},
+    ) as client:
+        for _ in range(100):  # warm: caches filled, code paths specialised
+            client.patch(path, content=BODY)
+        fake.reset()
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        for _ in range(entries):
+            client.patch(path, content=BODY)
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert len(fake.requests) == entries
+    return grown / entries
+
+
+def server_growth_bytes(warm: int, requests: int) -> int | None:
+    """The standalone server's RSS growth over ``requests`` requests after ``warm`` ones."""
+    command = [sys.executable, "-m", "pytest_telnyx_missions", "--port", "0"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert process.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", process.stdout.readline())
+        if found is None:
+            raise SystemExit("the standalone server did not print its address")
+        connection = http.client.HTTPConnection("127.0.0.1", int(found[1]), timeout=30)
+        headers = {"authorization": "Bearer k", "content-type": "application/json"}
+        connection.request("GET", "/v2/ai/missions/runs", headers=headers)
+        run = json.loads(connection.getresponse().read())["data"][0]
+        path = f"/v2/ai/missions/{run['mission_id']}/runs/{run['run_id']}"
+
+        def send(count: int) -> None:
+            for n in range(count):
+                if n % 2:
+                    connection.request("PATCH", path, body=BODY, headers=headers)
+                else:
+                    connection.request("GET", path, headers=headers)
+                answer = connection.getresponse()
+                answer.read()
+                if answer.status != 200:
+                    raise SystemExit(f"the standalone server answered {answer.status}")
+
+        send(warm)
+        before = rss_bytes(process.pid)
+        send(requests)
+        after = rss_bytes(process.pid)
+        connection.close()
+        return None if before is None or after is None else after - before
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+_CONFTEST = """
+import json, os, re
+from pathlib import Path
+
+_seen = 0
+_marks = {}
+
+def _rss():
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"^VmRSS:\\s+(\\d+) kB", status, re.MULTILINE)[1]) * 1024
+
+def pytest_runtest_teardown(item):
+    global _seen
+    _seen += 1
+    if _seen == WARM:
+        _marks["warm"] = _rss()
+
+def pytest_sessionfinish(session):
+    _marks["end"] = _rss()
+    Path(os.environ["MEMORY_MARKS"]).write_text(json.dumps(_marks))
+"""
+
+_TEST = """
+def test_{n}(telnyx_missions):
+    run = telnyx_missions.runs[0]
+    answer = httpx.patch(
+        f"{{telnyx_missions.base_url}}/ai/missions/{{run.mission_id}}/runs/{{run.run_id}}",
+        json={{"status": "paused"}},
+        headers={{"authorization": "Bearer k"}},
+    )
+    assert answer.status_code == 200
+"""
+
+
+def session_growth_bytes(warm: int, tests: int) -> int | None:
+    """A pytest session's RSS growth from its ``warm``-th test to its end (``tests`` tests)."""
+    if rss_bytes() is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "conftest.py").write_text(_CONFTEST.replace("WARM", str(warm)))
+        body = "".join(textwrap.dedent(_TEST.format(n=n)) for n in range(tests))
+        (root / "test_many.py").write_text("import httpx\n" + body)
+        marks = root / "marks.json"
+        done = subprocess.run(
+            [*PYTEST, "-p", "no:cacheprovider", "-o", "addopts=", str(root)],
+            env={**os.environ, "MEMORY_MARKS": str(marks)},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"the {tests}-test session failed:\n{done.stdout[-2000:]}")
+        found = json.loads(marks.read_text())
+        return int(found["end"] - found["warm"])
+
+
+def memory_rows(sizes: Sizes) -> list[MemoryRow]:
+    per_entry = journal_entry_bytes(sizes.journal_entries)
+    rows = [
+        MemoryRow(
+            f"journal: bytes kept per recorded PATCH ({sizes.journal_entries:,} kept)",
+            f"{per_entry:,.0f} B",
+            "(reported)",
+        )
+    ]
+    server = server_growth_bytes(sizes.server_warm, sizes.server_requests)
+    rows.append(
+        MemoryRow(
+            f"standalone server, default journal: RSS over {sizes.server_requests:,} requests",
+            "no /proc" if server is None else f"{server / MB:+.1f} MB",
+            "(goal: +20 MB)",
+        )
+    )
+    session = session_growth_bytes(sizes.session_warm, sizes.session_tests)
+    rows.append(
+        MemoryRow(
+            f"one pytest session: RSS from test {sizes.session_warm:,} to {sizes.session_tests:,}",
+            "no /proc" if session is None else f"{session / MB:+.1f} MB",
+            "(goal: +20 MB)",
+        )
+    )
+    return rows
+
+
+def print_memory(rows: list[MemoryRow]) -> None:
+    print(f"{'memory':78} {'measured':>10}   goal")
+    for row in rows:
+        print(f"{row.what:78} {row.value:>10}   {row.goal}")
