@@ -1,11 +1,13 @@
-"""A fake and a stand-in for the real API, driven as a live run drives them, through the engine.
+"""A fake and a stand-in for the real API, driven as a live run drives them, through the engine
+alone (no pytest live mode in between).
 
-The stand-in is a second ``FakeMissions`` (another seed, a fixed clock with microseconds, two
-missions of "someone else" already there) served on 127.0.0.1; the fake under test answers
-in-process and starts empty, as in a live test. :class:`Pair` is an httpx transport: each
-request goes to the stand-in over the loopback socket, its answer passes through ``mutate``
-(the one divergence a test injects), the fake answers the same request minting the ids the
-stand-in returned, the engine compares, and the client gets the stand-in's answer.
+The stand-in is ``live_standin.StandIn``: a second ``FakeMissions`` (another seed, a fixed clock
+with microseconds, two missions of "someone else" already there) served on 127.0.0.1, behind a
+wrapper that checks the key and passes each answer through ``mutate`` (the one divergence a test
+injects). The fake under test answers in-process and starts empty, as in a live test.
+:class:`Pair` is an httpx transport: each request goes to the stand-in over the loopback socket,
+the fake answers the same request minting the ids the stand-in returned, the engine compares,
+and the client gets the stand-in's answer.
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from pytest_telnyx_missions.live._compare import (
     id_values,
 )
 
+from .live_standin import CANARY_KEY, StandIn
+
 Mutation = Callable[[str, Sent, Answer], Answer]
 """``mutate(operation, sent, answer) -> answer``: the stand-in's answer, changed or not."""
 
-STANDIN_KEY = "KEY_standin_b9e1_never_in_a_file"
-STANDIN_CLOCK = "2030-01-02T03:04:05.678901Z"
 LOCAL = "http://fake.invalid"  # never resolved: the fake answers in-process
 
 
@@ -45,11 +47,9 @@ class Pair(httpx.BaseTransport):
     standin_seed: int = 4242
 
     def __post_init__(self) -> None:
-        self.standin = FakeMissions(
-            seed=self.standin_seed, runs=2, missions=2, clock=STANDIN_CLOCK, api_key=STANDIN_KEY
-        ).start()
+        self.standin = StandIn(seed=self.standin_seed, mutate=self._mutated).start()
         self.fake = FakeMissions(state={})
-        self._upstream = httpx.Client(base_url=self.standin.url)
+        self._upstream = httpx.Client(base_url=self.standin.base_url)
         self._local = httpx.Client(transport=self.fake.httpx_transport(), base_url=LOCAL)
         self.own: set[str] = set()
         self.comparison = Comparison(own_ids=lambda: self.own)
@@ -75,17 +75,13 @@ class Pair(httpx.BaseTransport):
         headers = {"content-type": request.headers.get("content-type", "application/json")}
         up = self._upstream.request(
             request.method,
-            "/v2" + path,
+            path.removeprefix("/"),
             params=query,
             content=content,
-            headers={**headers, "authorization": f"Bearer {STANDIN_KEY}"},
+            headers={**headers, "authorization": f"Bearer {CANARY_KEY}"},
         )
         real = Answer(up.status_code, dict(up.headers), _json(up.content))
         operation = operation_of(request.method, path)
-        if self.mutate is not None:
-            changed = self.mutate(operation, sent, real)
-            self.mutated += changed != real
-            real = changed
         with self.fake._minting(self.comparison.ids_to_pin(sent, real)):
             local = self._local.request(
                 request.method,
@@ -103,9 +99,16 @@ class Pair(httpx.BaseTransport):
         kept = {k: v for k, v in real.headers.items() if k.lower() not in _FRAMING}
         return httpx.Response(real.status, headers=kept, content=body)
 
+    def _mutated(self, sent: Sent, answer: Answer) -> Answer:
+        if self.mutate is None:
+            return answer
+        changed = self.mutate(operation_of(sent.method, sent.path), sent, answer)
+        self.mutated += changed != answer
+        return changed
+
     def write_cassette(self, directory: Path, name: str = "test_pair") -> Path:
         path = directory / "test_module" / f"{name}.json"
-        return write_cassette(path, f"test_module.py::{name}", self.exchanges, key=STANDIN_KEY)
+        return write_cassette(path, f"test_module.py::{name}", self.exchanges, key=CANARY_KEY)
 
 
 def operation_of(method: str, path: str) -> str:

@@ -18,7 +18,8 @@ import pytest
 from pytest_telnyx_missions.live._compare import Answer, Sent
 from pytest_telnyx_missions.live._replay import replay
 
-from .live_pairs import STANDIN_KEY, Pair, pair
+from .live_pairs import Pair, pair
+from .live_standin import CANARY_KEY
 
 FOREIGN = "0d15ea5e-0000-4000-8000-00000000f00d"
 UNKNOWN_RUN = "7b1e0c52-3c1a-4d0e-9a51-5c8e8d4b2f10"
@@ -313,7 +314,7 @@ def test_the_unmutated_stand_in_gives_nothing_live_and_on_replay(
         with made.client() as client:
             scenario(client)
         assert len(made.exchanges) == 14
-        assert len(made.standin.requests) == len(made.fake.requests) == 14
+        assert len(made.standin.requests()) == len(made.fake.requests) == 14
         assert [d.to_json() for d in made.divergences] == []
         assert _replayed(made, tmp_path) == []
 
@@ -334,7 +335,7 @@ def test_a_cassette_holds_no_key_and_no_other_header(tmp_path: Path) -> None:
             scenario(client)
         path = made.write_cassette(tmp_path)
     raw = path.read_bytes()
-    assert STANDIN_KEY.encode() not in raw
+    assert CANARY_KEY.encode() not in raw
     doc = json.loads(raw)
     headers = {name for ex in doc["exchanges"] for name in ex["response"]["headers"]}
     assert headers <= {"content-type", "x-should-retry"}

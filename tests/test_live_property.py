@@ -141,7 +141,8 @@ class AtExchange:
         if self.kind == "key added" and isinstance(answer.body, dict):
             return replace(answer, body={**answer.body, "real_only": True})
         if self.kind == "charset" and answer.body is not None:
-            headers = {**answer.headers, "content-type": "application/json; charset=utf-8"}
+            headers = {k.lower(): v for k, v in answer.headers.items()}
+            headers["content-type"] = "application/json; charset=utf-8"
             return replace(answer, headers=headers)
         if self.kind == "status" and sent.method == "GET" and answer.status == 200:
             return Answer(503, answer.headers, {"errors": [{"code": "x", "title": "Busy"}]})
