@@ -244,3 +244,19 @@ def test_python_dash_m_runs_it(recorded: Path) -> None:
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert "replayed 14 requests of 1 cassettes: 0 divergences" in done.stdout
+
+
+def test_a_deeply_nested_body_is_written_and_read_back(tmp_path: Path) -> None:
+    deep: Any = "leaf"
+    for _ in range(300):
+        deep = {"a": [deep]}
+    made = exchange(
+        "update_run",
+        Sent("PATCH", f"/ai/missions/{MISSION}/runs/{RUN}", {}, {"metadata": deep}),
+        200,
+        {"data": {"run_id": RUN, "metadata": deep}},
+    )
+    path = write_cassette(tmp_path / "m" / "deep.json", "deep", [made], key=KEY)
+    [back] = read_cassette(path).exchanges
+    assert back.real.body["data"]["metadata"] == deep
+    assert back.sent.path.endswith(f"/runs/{RUN}")  # the client's id: literal

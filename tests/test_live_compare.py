@@ -351,3 +351,21 @@ def test_the_org_wide_operations_are_the_route_tables_lists_under_no_id() -> Non
 
     lists = {o.name for o in OPERATIONS if o.method == "GET" and "{" not in o.path}
     assert lists == ORG_WIDE_OPERATIONS
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = {"a": [value]}
+    return value
+
+
+def test_a_body_nested_deeper_than_the_stack_is_compared_whole() -> None:
+    deep = 300  # 600 containers: json.loads parses it; a walk level by level would not end
+    sent = Sent("PATCH", "/ai/missions/m/runs/r", {}, {"metadata": _nested(deep, "x")})
+    same = ok({"data": {"metadata": _nested(deep, "x")}})
+    assert Comparison().compare("update_run", sent, same, same) == []
+    other = ok({"data": {"metadata": _nested(deep, "y")}})
+    found = one(Comparison().compare("update_run", sent, same, other))
+    assert (found.kind, found.severity) == ("value", "breaks")
+    assert found.path.startswith("$.data.metadata.a[0]")

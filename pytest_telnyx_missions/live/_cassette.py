@@ -9,8 +9,8 @@ requests the test sent and the real API's answers, nothing else:
 - headers by allowlist: the answer's headers the SDK acts on, no request header at all (so
   never an ``Authorization``);
 - lists that span the organisation keep only the items of this test's own resources;
-- the live key is never written: any string holding it is replaced before encoding, and the
-  bytes are scanned for it (raw, URL-encoded, JSON-escaped) before they reach the disk.
+- the live key is never written: each of its forms (raw, URL-encoded, JSON-escaped) is replaced
+  in the encoded bytes, which are then scanned for it before they reach the disk.
 
 Stateful requests cannot be matched, only replayed in order: see ``_replay``.
 """
@@ -26,7 +26,16 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from ._compare import ORG_WIDE_OPERATIONS, SDK_HEADERS, Answer, Sent, is_id_key, sent_strings
+from ._compare import (
+    MAX_DEPTH,
+    ORG_WIDE_OPERATIONS,
+    SDK_HEADERS,
+    Answer,
+    Sent,
+    id_values,
+    is_id_key,
+    sent_strings,
+)
 
 __all__ = [
     "FORMAT",
@@ -100,7 +109,7 @@ def mask_exchanges(exchanges: Iterable[ExchangeLike]) -> list[RecordedExchange]:
         body = real.body
         if exchange.operation in ORG_WIDE_OPERATIONS:
             body = _own_items(body, masks)  # before masking: others' ids get no placeholder
-        for kind, value in _ids_of(body):
+        for kind, value in id_values(body):
             if value not in masks and value not in client_made:
                 counts[kind] = counts.get(kind, 0) + 1
                 masks[value] = f"<{kind}:{counts[kind]}>"
@@ -149,10 +158,11 @@ def write_cassette(
     """Write ``test``'s exchanges as a cassette at ``path`` (see :func:`cassette_path`),
     masked and allowlisted; ``key`` (the live key) is never in the bytes written."""
     doc = cassette_json(test, mask_exchanges(exchanges))
-    if key:
-        doc = _without(doc, key)
     raw = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
     if key:
+        # a long random secret cannot stand for anything else: its every occurrence goes
+        for form in _key_forms(key):
+            raw = raw.replace(form.encode(), _REDACTED.encode())
         check_no_key(raw, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
@@ -163,10 +173,15 @@ def write_cassette(
 
 def check_no_key(raw: bytes, key: str) -> None:
     """Raise :class:`KeyInArtifact` if ``raw`` holds ``key`` in any form a file could."""
-    escaped = json.dumps(key)[1:-1]
-    forms = {key, quote(key, safe=""), quote(key), escaped, escaped.replace("/", "\\/")}
-    if any(form.encode() in raw for form in forms if form):
+    if any(form.encode() in raw for form in _key_forms(key)):
         raise KeyInArtifact("the live key is in what was about to be written: not written")
+
+
+def _key_forms(key: str) -> list[str]:
+    """The key as a file could hold it (raw, URL-encoded, JSON-escaped), longest first."""
+    escaped = json.dumps(key, ensure_ascii=False)[1:-1]
+    forms = {key, quote(key, safe=""), quote(key), escaped, escaped.replace("/", "\\/")}
+    return sorted((form for form in forms if form), key=len, reverse=True)
 
 
 def read_cassette(path: Path) -> Cassette:
@@ -204,24 +219,14 @@ def _allowed(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: kept[name] for name in SDK_HEADERS if name in kept}
 
 
-def _ids_of(body: Any, key: str = "") -> Iterable[tuple[str, str]]:
-    if isinstance(body, dict):
-        for child_key, child in body.items():
-            yield from _ids_of(child, child_key)
-    elif isinstance(body, list):
-        item_key = key[:-1] if key.endswith("_ids") else key
-        for child in body:
-            yield from _ids_of(child, item_key)
-    elif isinstance(body, str) and is_id_key(key):
-        yield key, body
-
-
-def _masked(value: Any, masks: Mapping[str, str], key: str) -> Any:
+def _masked(value: Any, masks: Mapping[str, str], key: str, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        return value  # as deep as the engine walks, and no deeper
     if isinstance(value, dict):
-        return {k: _masked(v, masks, k) for k, v in value.items()}
+        return {k: _masked(v, masks, k, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         item_key = key[:-1] if key.endswith("_ids") else key
-        return [_masked(v, masks, item_key) for v in value]
+        return [_masked(v, masks, item_key, depth + 1) for v in value]
     if isinstance(value, str):
         return masks.get(value, value) if is_id_key(key) else quoted_ids_masked(value, masks)
     return value
@@ -246,17 +251,6 @@ def _own_items(body: Any, masks: Mapping[str, str]) -> Any:
     items = [
         item
         for item in body["data"]
-        if isinstance(item, dict) and any(value in masks for _, value in _ids_of(item))
+        if isinstance(item, dict) and any(value in masks for _, value in id_values(item))
     ]
     return {**body, "data": items}
-
-
-def _without(value: Any, key: str) -> Any:
-    """``value`` with every string holding ``key`` replaced (a key echoed back, say)."""
-    if isinstance(value, dict):
-        return {_without(k, key): _without(v, key) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without(v, key) for v in value]
-    if isinstance(value, str) and (key in value or quote(key, safe="") in value):
-        return _REDACTED
-    return value

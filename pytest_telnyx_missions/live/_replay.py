@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from ._cassette import Cassette, quoted_ids_masked, read_cassette
-from ._compare import Answer, Comparison, Divergence, Sent, id_values, is_id_key
+from ._compare import MAX_DEPTH, Answer, Comparison, Divergence, Sent, id_values, is_id_key
 
 if TYPE_CHECKING:
     from .._fake import FakeMissions
@@ -221,21 +221,25 @@ def _with_ids(sent: Sent, ids: Mapping[str, str]) -> Sent:
     )
 
 
-def _prose_masked(value: Any, masks: Mapping[str, str], key: str = "") -> Any:
+def _prose_masked(value: Any, masks: Mapping[str, str], key: str = "", depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        return value
     if isinstance(value, dict):
-        return {k: _prose_masked(v, masks, k) for k, v in value.items()}
+        return {k: _prose_masked(v, masks, k, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_prose_masked(v, masks, key) for v in value]
+        return [_prose_masked(v, masks, key, depth + 1) for v in value]
     if isinstance(value, str) and not is_id_key(key):
         return quoted_ids_masked(value, masks)
     return value
 
 
-def _substituted(value: Any, ids: Mapping[str, str]) -> Any:
+def _substituted(value: Any, ids: Mapping[str, str], depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        return value
     if isinstance(value, dict):
-        return {k: _substituted(v, ids) for k, v in value.items()}
+        return {k: _substituted(v, ids, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substituted(v, ids) for v in value]
+        return [_substituted(v, ids, depth + 1) for v in value]
     if isinstance(value, str):
         return ids.get(value, value)
     return value
