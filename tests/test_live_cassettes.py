@@ -260,3 +260,12 @@ def test_a_deeply_nested_body_is_written_and_read_back(tmp_path: Path) -> None:
     [back] = read_cassette(path).exchanges
     assert back.real.body["data"]["metadata"] == deep
     assert back.sent.path.endswith(f"/runs/{RUN}")  # the client's id: literal
+
+
+def test_replay_is_public(recorded: Path) -> None:
+    import pytest_telnyx_missions.live as live
+
+    assert live.__all__ == ["Report", "replay"]
+    report = live.replay([recorded])
+    assert isinstance(report, live.Report)
+    assert report.ok
