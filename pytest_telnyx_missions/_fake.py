@@ -7,6 +7,7 @@ store and baseline (``_state``), journal (``_journal``), fault rules and the pip
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 import warnings
@@ -107,6 +108,7 @@ class FakeMissions:
             warning = remote_access_warning("allow_remote=True", where, control_api=control_api)
             warnings.warn(warning, stacklevel=2)
         self.api_key = api_key
+        self._test_prefix = ""
         self._lock = threading.RLock()
         self._store = Store(self._lock)
         self._journal = Journal(self._lock, journal_limit)
@@ -220,17 +222,28 @@ class FakeMissions:
     # -- where it is served ----------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The server's root, e.g. ``http://127.0.0.1:41234`` (the fake also serves ``/ai/...``)."""
+        """The server's root, e.g. ``http://127.0.0.1:41234`` (the fake also serves ``/ai/...``);
+        the ``telnyx_missions`` fixture's adds the test's prefix (``/_t/<token>``), so that a
+        client made from it is refused once the test ends."""
         if not self._server.is_running():
             raise RuntimeError(
                 "The fake is not running: call start() or use it as a context manager."
             )
-        return f"http://{self._server.format_host(self._server.host)}:{self._server.port}"
+        host, port = self._server.format_host(self._server.host), self._server.port
+        return f"http://{host}:{port}{self._test_prefix}"
 
     @property
     def base_url(self) -> str:
         """What ``TELNYX_BASE_URL`` should be: :attr:`url` plus ``/v2``."""
         return f"{self.url}/v2"
+
+    def _for_test(self, prefix: str) -> FakeMissions:
+        """This fake as one test sees it: the same server, state, journal and rules (every
+        member shared), with :attr:`url` and :attr:`base_url` carrying the test's ``prefix``
+        (from ``Dispatcher.begin_test``)."""
+        seen = copy.copy(self)
+        seen._test_prefix = prefix
+        return seen
 
     def wsgi_app(self) -> Dispatcher:
         """The WSGI application, for serving the fake in-process (no socket): the same one way

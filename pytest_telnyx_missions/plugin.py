@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -266,20 +266,26 @@ def telnyx_missions(
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[FakeMissions]:
-    """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it."""
+    """The fake with fresh seeded state; ``TELNYX_BASE_URL`` and ``TELNYX_API_KEY`` point at it.
+
+    Its ``url`` and ``base_url`` (``TELNYX_BASE_URL``) carry this test's prefix: a client made
+    from them belongs to this test, and once the next test begins its late requests are refused
+    instead of changing that test's state (README: Teardown checks).
+    """
     options = _options(request)
-    fake = telnyx_missions_server
+    server = telnyx_missions_server
+    # The earlier test's clients are refused from here on, before the reset: a request of
+    # theirs is applied wholly before it (to the state about to go) or not at all.
+    prefix = server.wsgi_app().begin_test(request.node.nodeid)
     live = live_run_of(request.config)
     if live is None:
-        fake.configure(**{name: options[name] for name in OPTION_NAMES})
+        server.configure(**{name: options[name] for name in OPTION_NAMES})
     else:  # README: Checking the fake against the real API
-        fake.configure(**live.fake_options(request, options))
+        server.configure(**live.fake_options(request, options))
+    fake = server._for_test(prefix)
     if request.config.getini("telnyx_missions_report"):
         request.node.stash[_TEST_JOURNAL] = TestJournal.begin(fake)
-    # A client made from this URL belongs to this test: once the next test begins, its late
-    # requests are refused instead of changing that test's state (README: Teardown checks).
-    prefix = fake.wsgi_app().begin_test(request.node.nodeid)
-    monkeypatch.setenv("TELNYX_BASE_URL", f"{fake.url}{prefix}/v2")
+    monkeypatch.setenv("TELNYX_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELNYX_API_KEY", fake.api_key)
     yield fake if live is None else live.view(fake)
     if not request.node.stash.get(_DID_NOT_PASS, False):
@@ -303,7 +309,10 @@ def _telnyx_sdk() -> Any:
 
 @pytest.fixture
 def telnyx_client(telnyx_missions: FakeMissions) -> Iterator[telnyx.Telnyx]:
-    """An official SDK client (``telnyx.Telnyx``) wired to the fake in-process: no socket."""
+    """An official SDK client (``telnyx.Telnyx``) wired to the fake in-process: no socket.
+
+    Made from this test's ``base_url`` and closed when the test ends (see
+    ``async_telnyx_client``)."""
     sdk = _telnyx_sdk()
     from ._serving.inprocess import client as in_process_client  # httpx: only for the SDK
 
@@ -316,9 +325,13 @@ def telnyx_client(telnyx_missions: FakeMissions) -> Iterator[telnyx.Telnyx]:
 
 
 @pytest.fixture
-def async_telnyx_client(telnyx_missions: FakeMissions) -> telnyx.AsyncTelnyx:
-    """``telnyx.AsyncTelnyx`` wired to the fake in-process. Nothing to close: the in-process
-    transport holds no connection, so the client may be used in any event loop."""
+def async_telnyx_client(telnyx_missions: FakeMissions) -> Iterator[telnyx.AsyncTelnyx]:
+    """``telnyx.AsyncTelnyx`` wired to the fake in-process, usable in any event loop.
+
+    Made from this test's ``base_url`` and closed when the test ends. A task or thread still
+    using it afterwards changes nothing: the closed client sends nothing (the SDK raises
+    ``APIConnectionError``), and a request already on its way is refused 410 and named in the
+    next test's teardown, as for any client made from ``TELNYX_BASE_URL``."""
     sdk = _telnyx_sdk()
     from ._serving.inprocess import async_client
 
@@ -326,7 +339,20 @@ def async_telnyx_client(telnyx_missions: FakeMissions) -> telnyx.AsyncTelnyx:
     client: telnyx.AsyncTelnyx = sdk.AsyncTelnyx(
         api_key=telnyx_missions.api_key, base_url=telnyx_missions.base_url, http_client=http_client
     )
-    return client
+    yield client
+    _close_at_once(http_client.aclose())
+
+
+def _close_at_once(closing: Coroutine[Any, Any, None]) -> None:
+    """Run ``closing`` to its end here, in no event loop: closing an httpx client whose
+    transport holds no connection (the in-process one) never waits, so the coroutine ends at
+    its first step, whatever loop (if any) the test used."""
+    try:
+        closing.send(None)
+    except StopIteration:
+        return
+    closing.close()
+    raise RuntimeError("closing the in-process client waited on I/O; it was left open")
 
 
 @pytest.fixture

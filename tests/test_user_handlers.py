@@ -27,12 +27,12 @@ def client(telnyx_missions: FakeMissions, request: pytest.FixtureRequest) -> Ite
 
 
 def test_it_is_pytest_httpservers_own_server_at_the_fakes_address(
-    telnyx_missions: FakeMissions,
+    telnyx_missions: FakeMissions, telnyx_missions_server: FakeMissions
 ) -> None:
     server = telnyx_missions.httpserver
 
     assert isinstance(server, HTTPServer)
-    assert server.url_for("/v2/calls") == f"{telnyx_missions.url}/v2/calls"
+    assert server.url_for("/v2/calls") == f"{telnyx_missions_server.url}/v2/calls"
     with pytest.raises(HTTPServerError, match="served by the fake itself"):
         server.start()
 

@@ -8,13 +8,29 @@ server starts without importing it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-__all__ = ["Incoming", "environ_key", "header_name"]
+    from .answers import Reply
+
+__all__ = ["ADMISSION", "Admission", "Incoming", "environ_key", "header_name"]
+
+ADMISSION = "telnyx_missions.admission"
+"""The environ key of a request admitted under a test's path prefix: its :class:`Admission`."""
+
+
+class Admission(Protocol):
+    """A request admitted for the test running when it arrived. The pipeline asks it, holding
+    the fake's lock for the whole request, whether that test still runs: the next one cannot
+    begin (nor reset the fake) between that answer and the request's effects."""
+
+    def refusal(self) -> Reply | None:
+        """None while the request's test runs; once another began, the answer refusing it."""
+        ...
+
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 

@@ -34,7 +34,7 @@ from .._api.errors import (
 )
 from .._api.json_text import json_depth
 from .._api.models import UUID_ADAPTER
-from .._api.request import Incoming
+from .._api.request import ADMISSION, Admission, Incoming
 from .._journal.recording import Journal, RecordedRequest
 from .._state.store import Conflict, NotFound, Store
 from .operations import Call, Operation
@@ -101,6 +101,16 @@ class App:
         return response
 
     def _answer(self, request: Incoming, exchange: _Exchange) -> Reply:
+        admission: Admission | None = request.environ.get(ADMISSION)
+        if admission is None:
+            return self._serve(request, exchange)
+        # Admitted for one test: the switch to the next one takes this lock, so it comes
+        # wholly before this request (refused here) or wholly after its effects.
+        with self.lock:
+            refusal = admission.refusal()
+            return refusal if refusal is not None else self._serve(request, exchange)
+
+    def _serve(self, request: Incoming, exchange: _Exchange) -> Reply:
         try:
             operation, call = self._prepare(request, exchange)
             with self.lock:  # the journal's order is the order changes were applied
@@ -224,7 +234,8 @@ class App:
             # Starlette's redirect_slashes: the same URL with the trailing slash toggled.
             target = request.path.rstrip("/") if path.endswith("/") else f"{request.path}/"
             query = request.environ.get("QUERY_STRING", "")
-            location = request.host_url() + quote(target) + (f"?{query}" if query else "")
+            mounted = request.environ.get("SCRIPT_NAME", "")  # a test's prefix, if any
+            location = request.host_url() + mounted + quote(target) + (f"?{query}" if query else "")
             raise ApiError(307, None, {"location": location})
         raise telnyx_error(404, f"The fake has no route for {method} {path}.", headers=NO_RETRY)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .._api.answers import Outcome, Reply, to_reply
 from .._api.errors import NO_RETRY, telnyx_error
+from .._api.request import ADMISSION
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -108,24 +109,22 @@ class Dispatcher:
         if not path.startswith(TEST_PREFIX):
             return environ
         token, _, rest = path[len(TEST_PREFIX) :].partition("/")
+        where = f"{environ.get('REQUEST_METHOD', 'GET').upper()} /{rest}"
         with self.lock:
-            current, earlier = self._tests.token, self._tests.earlier.get(token)
-            if token == current:
-                return {**environ, "PATH_INFO": f"/{rest}"}
-            if earlier is None:
+            if token == self._tests.token:
+                # Asked again by the pipeline under the lock: the test may end meanwhile.
+                admission = _Admission(self._tests, token, where)
+                # The prefix is where the API is mounted for this test (a redirect keeps it).
+                mounted = environ.get("SCRIPT_NAME", "") + path[: len(path) - len(rest) - 1]
+                return {
+                    **environ,
+                    "SCRIPT_NAME": mounted,
+                    "PATH_INFO": f"/{rest}",
+                    ADMISSION: admission,
+                }
+            if token not in self._tests.earlier:
                 return environ  # not a token this fake gave: an unknown route, reported as such
-            where = f"{environ.get('REQUEST_METHOD', 'GET').upper()} /{rest}"
-            self._tests.late.append(
-                f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
-                "nothing changed)"
-            )
-        detail = (
-            f"This request comes from a client made in {earlier}, which has ended; the fake "
-            "refused it so that it cannot change the state of the test running now. Stop the "
-            "test's threads (or wait for them) before it ends."
-        )
-        gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
-        return to_reply(Outcome(gone.status, gone.body, gone.headers))
+            return self._tests.refuse(token, where)
 
     # -- the user's handlers ---------------------------------------------------------------
     def reset(self) -> None:
@@ -147,8 +146,23 @@ class Dispatcher:
         return self.user_handlers
 
 
+class _Admission:
+    """A request admitted for the test of ``token`` (see ``_api.request.Admission``)."""
+
+    __slots__ = ("_tests", "_token", "_where")
+
+    def __init__(self, tests: _TestTokens, token: str, where: str) -> None:
+        self._tests, self._token, self._where = tests, token, where
+
+    def refusal(self) -> Reply | None:
+        if self._tests.token == self._token:
+            return None
+        return self._tests.refuse(self._token, self._where)
+
+
 class _TestTokens:
-    """The path prefix of the test running now, and which test each earlier prefix served."""
+    """The path prefix of the test running now, and which test each earlier prefix served.
+    Read and changed under the fake's lock."""
 
     def __init__(self) -> None:
         self.token: str | None = None
@@ -167,6 +181,21 @@ class _TestTokens:
                 del self.earlier[next(iter(self.earlier))]
         self.token, self.name, self.late = secrets.token_hex(6), name, []
         return self.prefix
+
+    def refuse(self, token: str, where: str) -> Reply:
+        """The 410 answering a request of the earlier test of ``token``, noted for the report."""
+        earlier = self.earlier.get(token, "an earlier test")
+        self.late.append(
+            f"- {where}: sent by a client of {earlier} after that test ended (answered 410, "
+            "nothing changed)"
+        )
+        detail = (
+            f"This request comes from a client made in {earlier}, which has ended; the fake "
+            "refused it so that it cannot change the state of the test running now. Stop the "
+            "test's threads (or wait for them) before it ends."
+        )
+        gone = telnyx_error(410, detail, title="Gone", headers=NO_RETRY)
+        return to_reply(Outcome(gone.status, gone.body, gone.headers))
 
 
 def wsgi_reply(app: WSGIApplication, environ: WSGIEnvironment) -> Reply:
