@@ -196,7 +196,8 @@ def test_signal_stops_it_cleanly(signum: signal.Signals) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_sigterm_ends_a_pending_latency_fault_at_once() -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_ends_a_pending_latency_fault_at_once(signum: signal.Signals) -> None:
     with serve() as served:
         rule = {"operation": "list_missions", "faults": [{"delay": 300}]}  # longer than HANG
         assert httpx.post(served.control + "/faults", json=rule).status_code == 201
@@ -212,7 +213,7 @@ def test_sigterm_ends_a_pending_latency_fault_at_once() -> None:
             time.sleep(0.05)
         assert served.get("/requests"), "the delayed request was never recorded"
 
-        served.process.send_signal(signal.SIGTERM)
+        served.process.send_signal(signum)
         _, stderr = served.process.communicate(timeout=HANG)  # waiting 300 s fails here
         assert served.process.returncode == 0, stderr
         delayed.join(HANG)
