@@ -28,13 +28,8 @@ from ._pipeline.app import App
 from ._pipeline.faults.rules import FaultRegistry, FaultRule
 from ._pipeline.routes import OPERATIONS
 from ._serving.dispatch import Answering, Dispatcher
-from ._serving.http import (
-    WORKER_THREAD_NAME,
-    KeepAliveServer,
-    ServerLimits,
-    is_loopback,
-    remote_access_warning,
-)
+from ._serving.http import WORKER_THREAD_NAME, KeepAliveServer, ServerLimits
+from ._serving.loopback import is_loopback, remote_access_warning
 from ._state.arranging import Arranger
 from ._state.baseline import Baseline
 from ._state.documents import dump as dump_state_doc
@@ -318,6 +313,7 @@ class FakeMissions:
             return self._store.existing_run(run_id).model_copy(deep=True)
 
     # -- arranging (``_state.arranging``) --------------------------------------------------
+    # These lines are a table (public method -> the collaborator that does it), alike on purpose.
     add_mission = handed_to("_arranger", Arranger.add_mission)
     add_run = handed_to("_arranger", Arranger.add_run)
     add_event = handed_to("_arranger", Arranger.add_event)

@@ -13,14 +13,15 @@ import sys
 import threading
 import warnings
 from collections.abc import Sequence
+from dataclasses import fields
 from types import FrameType
 
 from ._config import DEFAULTS, FakeConfig
 from ._fake import FakeMissions
 from ._pipeline.routes import OPERATIONS
 from ._serving.control import CONTROL_PREFIX, ControlApp
-from ._serving.http import is_loopback, remote_access_warning
 from ._serving.limits import ServerLimits
+from ._serving.loopback import is_loopback, remote_access_warning
 
 PROG = "telnyx-missions-fake"
 DEFAULT_HOST = "127.0.0.1"
@@ -75,16 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=args.port,
                 allow_remote=args.allow_remote,
                 journal_limit=args.journal_limit or None,
-                limits=ServerLimits(
-                    max_body_bytes=args.max_body_bytes,
-                    idle_timeout=args.idle_timeout,
-                    max_connections=args.max_connections,
-                    max_request_line_bytes=args.max_request_line_bytes,
-                    max_header_bytes=args.max_header_bytes,
-                    max_header_count=args.max_header_count,
-                    head_timeout=args.head_timeout,
-                    body_timeout=args.body_timeout,
-                ),
+                limits=_limits(args),
             )
             # The control API is mounted beside the fake, on its one way in.
             fake.wsgi_app().mount(CONTROL_PREFIX, ControlApp(fake, OPERATIONS))
@@ -205,6 +197,11 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a --host that is not a loopback address (anyone reaching it can use it)",
     )
     return parser
+
+
+def _limits(args: argparse.Namespace) -> ServerLimits:
+    """Every limit has its flag, named as the field (``--max-body-bytes``: ``max_body_bytes``)."""
+    return ServerLimits(**{f.name: getattr(args, f.name) for f in fields(ServerLimits)})
 
 
 def _port(text: str) -> int:

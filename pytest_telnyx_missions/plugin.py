@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-# Before anything imports the helpers, so that pytest rewrites their asserts. pytest imports this
-# module through the package, whose __init__ imports nothing (see there).
+# The helpers raise their own AssertionError (no plain assert today); registered before anything
+# imports them so that an assert added there gets pytest's introspection (a test pins this).
+# pytest imports this module through the package, whose __init__ imports nothing (see there).
 pytest.register_assert_rewrite("pytest_telnyx_missions._checks.assertions")
 
 from ._config import DEFAULTS, OPTION_NAMES, FakeConfig, check_option  # noqa: E402

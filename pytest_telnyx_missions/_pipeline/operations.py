@@ -22,7 +22,8 @@ _PARAM = re.compile(r"\{(\w+)\}")
 
 @dataclass(frozen=True)
 class Call:
-    """What a handler gets: validated input and the store, already locked."""
+    """What a handler gets: validated input and the store, already locked. (Not a journal
+    record: the journal's record of a call is ``_journal.calls.RecordedCall``.)"""
 
     store: Store
     path: Mapping[str, str]

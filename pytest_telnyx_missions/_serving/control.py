@@ -20,7 +20,6 @@ from .._api.request import Incoming
 from .._checks.waiting import DEFAULT_WAIT_TIMEOUT
 from .._config import OPTION_NAMES, OPTION_NAMES_IN_ORDER, ResetOptions, StateSource, unknown_names
 from .._journal.calls import OperationName, RecordedCall, RunUpdate
-from .._journal.recording import RecordedRequest
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
 from .._pipeline.operations import Operation
 from .control_input import (
@@ -34,7 +33,7 @@ from .control_input import (
     rule_number,
     state_document,
 )
-from .dashboard import ASSETS, asset_reply, dashboard_data, page_reply, rule_json
+from .dashboard import ASSETS, DashboardSource, asset_reply, dashboard_data, page_reply, rule_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -46,21 +45,15 @@ _MAX_WAIT = 300.0
 _Handler = Callable[[Incoming], "Outcome | Reply"]
 
 
-class ControlledFake(Protocol):
-    """What the control API drives: ``FakeMissions`` (which serves it, so no import of it)."""
+class ControlledFake(DashboardSource, Protocol):
+    """What the control API drives (what the dashboard reads, and more): ``FakeMissions``,
+    which it never imports."""
 
     @property
     def url(self) -> str: ...
     @property
     def runs(self) -> list[MissionRun]: ...
-    @property
-    def requests(self) -> list[RecordedRequest]: ...
-    @property
-    def dropped_requests(self) -> int: ...
-    @property
-    def faults(self) -> list[FaultRule]: ...
     def reset(self, **options: Unpack[ResetOptions]) -> None: ...
-    def dump_state(self) -> dict[str, list[dict[str, Any]]]: ...
     def load_state(self, doc_or_path: StateSource) -> None: ...
     def run_updates(self, run_id: str | None = None) -> list[RunUpdate]: ...
     def check(self) -> None: ...

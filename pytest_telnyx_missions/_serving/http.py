@@ -34,8 +34,6 @@ __all__ = [
     "WORKER_THREAD_NAME",
     "KeepAliveServer",
     "ServerLimits",
-    "is_loopback",
-    "remote_access_warning",
 ]
 
 WORKER_THREAD_NAME = "telnyx-missions-fake-worker"
@@ -221,7 +219,7 @@ class _Gateway(cheroot_wsgi.Gateway_10):
 
     def get_environ(self) -> dict[str, Any]:  # type: ignore[override]
         environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
-        # The key werkzeug's own server uses: a fault rule writes raw bytes there (WireAnswer).
+        # The key werkzeug's own server uses: a fault rule's raw bytes go there (Reply.wire).
         environ["werkzeug.socket"] = self.req.conn.socket
         return environ
 
@@ -398,32 +396,3 @@ class KeepAliveServer:
         except ValueError:
             is_v6 = False
         return f"[{host}]" if is_v6 else host
-
-
-def is_loopback(host: str) -> bool:
-    """True for a loopback address, or a name whose every address is one (``localhost``)."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
-
-
-def remote_access_warning(option: str, where: str, *, control_api: bool) -> str:
-    """What anyone who can reach a fake served beyond loopback can do (printed or warned)."""
-    control = (
-        "; and through the control API (/_fake/, no key needed) read every recorded request "
-        "with its headers and body, reset the fake and add fault rules"
-        if control_api
-        else ""
-    )
-    return (
-        f"{option}: the Telnyx Missions fake at {where} is not limited to this machine. "
-        "Anyone who can reach that port can send it API requests with any key, reading and "
-        f"changing its missions, runs, events and plans{control}."
-    )

@@ -137,6 +137,8 @@ class Store:
 
     # -- lookups: a miss is the Telnyx 404, or with auto_create a new resource ----------------
     def mission(self, mission_id: str) -> Mission:
+        """The mission with this id; on a miss, ``NotFound``, or with ``auto_create`` a
+        placeholder made on the spot (the lookups below do the same for their resource)."""
         with self.lock:
             found = self.missions.get(mission_id)
             if found is None:

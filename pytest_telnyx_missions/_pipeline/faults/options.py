@@ -38,8 +38,8 @@ pending when its test ends (the fixture's reset, ``clear_faults``) ends there an
 MAX_RETRY_AFTER_SECONDS = 86_400.0
 """The longest ``retry_after`` (one day; ``retry_after_ms`` up to the same in milliseconds)."""
 MAX_NESTING = 100
-"""How deeply a fault's ``body`` or ``detail`` may nest lists and objects (the fake's own JSON
-writer, like FastAPI's, is recursive; a real error body is two or three levels deep)."""
+"""How deeply a fault's ``body`` or ``detail`` may nest lists and objects (a real error body is
+two or three levels deep; the journal, the report and the control API all show it)."""
 FRAMING_HEADERS = frozenset(
     {"connection", "content-length", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"}
 )

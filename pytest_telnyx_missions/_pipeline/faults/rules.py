@@ -208,6 +208,8 @@ class FaultRegistry:
             self._rules.append(rule)
             return rule
 
+    # The same rule options as add_fault's, spelled again: fail_next takes the fault's own
+    # options as keywords (Unpack[FaultOptions]), which a shared signature cannot express.
     def fail_next(
         self,
         operation: Operations,

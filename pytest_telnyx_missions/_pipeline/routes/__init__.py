@@ -60,6 +60,7 @@ def _attachment_operations(attachment: Attachment) -> tuple[Operation, ...]:
     )
 
 
+# One row per operation, alike on purpose: the table is the one source of the route list.
 OPERATIONS: tuple[Operation, ...] = (
     # missions
     Operation("list_missions", "GET", MISSIONS, missions.list_missions, query=PageQuery),

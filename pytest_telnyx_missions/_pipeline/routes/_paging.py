@@ -1,4 +1,5 @@
-"""Pages of a list, with the ``meta`` the SDK's paginator reads."""
+"""The envelopes answers come in: ``{"data": ...}`` for one object or a list, and a page of a
+list with the ``meta`` the SDK's paginator reads."""
 
 from __future__ import annotations
 
