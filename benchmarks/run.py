@@ -533,9 +533,42 @@ def prism_rows(fake: FakeMissions, settings: Settings, our_start_us: float) -> l
     return rows
 
 
+DOCUMENT_SIZES = (100, 1_000, 10_000, 50_000)
+"""The N of the growth table (runs loaded); its load and dump columns come from here."""
+
+
+def state_document(runs: int) -> dict[str, Any]:
+    """The seeded state of ``runs`` runs (each with its plan of three steps and its events)."""
+    return FakeMissions(runs=runs, missions=max(2, runs // 500)).dump_state()
+
+
+def document_costs_us(doc: dict[str, Any], rounds: int) -> tuple[float, float]:
+    """The median time of ``load_state(doc)`` and of ``dump_state()`` after it, in µs."""
+    fake = FakeMissions(runs=0)
+    loads: list[float] = []
+    dumps: list[float] = []
+    for _ in range(rounds):
+        loads.append(per_call_us(lambda: fake.load_state(doc), 1))
+        dumps.append(per_call_us(fake.dump_state, 1))
+    return statistics.median(loads), statistics.median(dumps)
+
+
+def document_rows(settings: Settings) -> list[Row]:
+    """load_state and dump_state per run, for each N the growth table shows."""
+    rows = []
+    for runs in DOCUMENT_SIZES if settings is FULL else DOCUMENT_SIZES[:2]:
+        load_us, dump_us = document_costs_us(state_document(runs), max(3, settings.rounds // 6))
+        goal = "(goal: 5 µs per run)"
+        rows.append(Row(f"load_state, {runs:,} runs: per run", load_us / runs, goal, 5.0))
+        rows.append(Row(f"dump_state, {runs:,} runs: per run", dump_us / runs, goal, 5.0))
+    return rows
+
+
 def _format(us: float) -> str:
     if us != us:  # NaN: nothing to compare with
         return ""
+    if us < 10:
+        return f"{us:.2f} µs"
     return f"{us / 1e6:.2f} s" if us >= 100_000 else f"{us:,.0f} µs"
 
 
@@ -549,7 +582,7 @@ def print_table(rows: list[Row]) -> None:
         )
 
 
-GROUPS = ("socket", "in-process", "journal", "start", "pytest", "growth", "memory")
+GROUPS = ("socket", "in-process", "journal", "documents", "start", "pytest", "growth", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -580,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += in_process_rows(fake, settings)
         if "journal" in wanted:
             rows += journal_rows(settings)
+        if "documents" in wanted:
+            rows += document_rows(settings)
         if "start" in wanted:
             starts = start_rows(settings)
             rows += starts + prism_rows(fake, settings, starts[-1].fake_us)

@@ -66,9 +66,24 @@ def parse_clock(value: datetime | str | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     try:
-        return value.astimezone(timezone.utc)
+        value = value.astimezone(timezone.utc)
     except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first UTC time Python has
         raise ValueError(f"clock {value.isoformat()} is out of range in UTC") from None
+    if not EARLIEST_CLOCK <= value < LATEST_CLOCK:
+        raise ValueError(
+            f"clock {_iso(value)} is out of range: a fixed clock lies from {_iso(EARLIEST_CLOCK)} "
+            f"to before {_iso(LATEST_CLOCK)}, so that seeded data fits before it and every "
+            "change can tick it on"
+        )
+    return value
+
+
+EARLIEST_CLOCK = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_CLOCK = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _state_source(value: Any) -> Any:

@@ -30,6 +30,8 @@ def test_the_benchmark_script_runs_and_prints_its_table(tmp_path: Path) -> None:
         "runs.update over a socket, official SDK",
         "PATCH in-process, httpx",
         "run_updates(run_id) after 1,000 requests",
+        "load_state, 1,000 runs: per run",
+        "dump_state, 1,000 runs: per run",
         "standalone server: start to first 2xx",
         "the telnyx_missions fixture, per test",
         "one PATCH per test, whole run",

@@ -23,6 +23,9 @@ BAD_VALUES = [
     ("runs", -1, "runs: Input should be greater than or equal to 0 (got -1); a count cannot be "),
     ("runs", 20_000, "runs: Input should be less than or equal to 10000 (got 20000)"),
     ("missions", -2, "missions: Input should be greater than or equal to 0 (got -2); a count "),
+    # A fixed clock that cannot tick (or hold seeded data before it) is refused alike.
+    ("clock", "9999-12-31T23:59:58Z", "clock: clock 9999-12-31T23:59:58Z is out of range: a fixed"),
+    ("clock", "0001-01-01T00:00:00Z", "clock: clock 0001-01-01T00:00:00Z is out of range: a fixed"),
 ]
 
 

@@ -498,7 +498,8 @@ def test_control_api_refuses_a_bad_document_naming_the_item(fake: FakeMissions) 
 
 
 def test_control_api_reset_takes_auto_create_clock_and_state(fake: FakeMissions) -> None:
-    doc = {"missions": [fake.dump_state()["missions"][0]]}
+    # Seeded data made with the clock lies before it, as a document's times must.
+    doc = {"missions": [FakeMissions(clock=CLOCK).dump_state()["missions"][0]]}
     body = {"auto_create": True, "clock": "2025-06-01T00:00:00Z", "state": doc}
     assert httpx.post(f"{fake.url}/_fake/reset", json=body).status_code == 204
     assert fake.runs == []
@@ -566,7 +567,7 @@ def test_marker_state_path_is_relative_to_the_test_file(pytester: pytest.Pyteste
 
 
 def test_ini_state_auto_create_and_clock(pytester: pytest.Pytester) -> None:
-    doc = {"missions": FakeMissions().dump_state()["missions"]}
+    doc = {"missions": FakeMissions(clock=CLOCK).dump_state()["missions"]}
     (pytester.path / "state.yaml").write_text(yaml.safe_dump(doc))
     pytester.makeini(
         """

@@ -148,6 +148,10 @@ class ControlApp:
         if unknown:
             problems = "; ".join(f"{key}: unknown key" for key in unknown)
             raise BadRequest(f"Invalid reset body: {problems}. It takes the keys {keys}.")
+        strictly = [_strict_problem(key, value) for key, value in given.items()]
+        if any(strictly):
+            problems = "; ".join(problem for problem in strictly if problem)
+            raise BadRequest(f"Invalid reset body: {problems}. It takes the keys {keys}.")
         if not isinstance(given.get("state"), (dict, type(None))):
             # A path would name a file on the server's machine: only a document is taken.
             raise BadRequest("Invalid reset body: state: a state document (an object) or null.")
@@ -299,6 +303,29 @@ class ControlApp:
             return Outcome(404, {"error": message})
         chosen[0].remove()
         return Outcome(204, None)
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "seed": (int,),
+    "runs": (int,),
+    "missions": (int,),
+    "strict_transitions": (bool,),
+    "auto_create": (bool,),
+    "clock": (str, type(None)),
+}
+_JSON_TYPE_NAMES = {int: "a valid integer", bool: "a valid boolean", str: "a valid string"}
+
+
+def _strict_problem(key: str, value: object) -> str:
+    """Why a reset body's value has the wrong JSON type, or '' (as strict as the fault body:
+    ``"3"`` or ``1.0`` is not a seed, nor ``"yes"`` or ``1`` a boolean)."""
+    wanted = _JSON_TYPES.get(key)
+    if wanted is None:
+        return ""
+    # bool is an int in Python, not in JSON: true is no seed, and 1 no boolean.
+    if isinstance(value, wanted) and (type(value) is bool) == (bool in wanted):
+        return ""
+    return f"{key}: Input should be {_JSON_TYPE_NAMES[wanted[0]]} (got {value!r})"
 
 
 def _foreign_caller(request: Incoming, served_url: str) -> str:

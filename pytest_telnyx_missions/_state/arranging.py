@@ -23,7 +23,7 @@ from .._api.models import (
     TelnyxAgent,
 )
 from .._config import unknown_names
-from .documents import path_id
+from .path_ids import path_id
 from .store import ATTACHMENT_KINDS, AttachmentKind, Store, json_time
 
 _M = TypeVar("_M", bound=BaseModel)

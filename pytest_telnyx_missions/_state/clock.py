@@ -9,37 +9,54 @@ from collections.abc import Container
 from datetime import datetime, timedelta, timezone
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
-_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 CLOCK_STEP = timedelta(seconds=1)
 """How far a fixed clock moves at every change."""
+CLOCK_CEILING = datetime(9999, 1, 1, tzinfo=timezone.utc)
+"""No reading passes it (a fixed clock starts before 9000, see ``_config.parse_clock``)."""
 
 
 class Clock:
     """The store's time: real UTC time, or a fixed start that every reading ticks by a second.
 
-    Either way each reading is strictly later than the one before, so every change moves it,
-    and :meth:`advance` moves it on by hand.
+    Either way each reading is strictly later than the one before and than ``after`` (the
+    latest time in the state it starts from), so every change moves it, and :meth:`advance`
+    moves it on by hand. It never passes :data:`CLOCK_CEILING`.
     """
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, *, after: datetime | None = None) -> None:
         self._start = start
         self._offset = timedelta(0)
-        self._last = _NEVER
+        self._last = after
+        self._read = False
 
     def now(self) -> datetime:
         if self._start is None:
-            candidate = datetime.now(timezone.utc) + self._offset
-            self._last = max(candidate, self._last + _ONE_MICROSECOND)
+            reading = datetime.now(timezone.utc) + self._offset
+            if self._last is not None and reading <= self._last:
+                reading = self._last + _ONE_MICROSECOND
+        elif not self._read or self._last is None:
+            reading = self._start + self._offset
+            if self._last is not None and reading <= self._last:  # the state is checked before
+                reading = self._last + CLOCK_STEP
         else:
-            first = self._last == _NEVER
-            self._last = self._start + self._offset if first else self._last + CLOCK_STEP
-        return self._last
+            reading = self._last + CLOCK_STEP
+        if reading > CLOCK_CEILING:
+            raise OverflowError(f"the fake's clock cannot pass {CLOCK_CEILING.isoformat()}")
+        self._read = True
+        self._last = reading
+        return reading
 
     def advance(self, by: timedelta) -> None:
         if by < timedelta(0):
             raise ValueError(f"the clock only moves forward (got {by})")
+        base = self._start or datetime.now(timezone.utc)
+        moved = self._last if self._read and self._last is not None else base + self._offset
+        if by > CLOCK_CEILING - moved:
+            raise ValueError(
+                f"advance({by!r}) would move the clock past {CLOCK_CEILING.isoformat()}"
+            )
         self._offset += by
-        if self._start is not None and self._last != _NEVER:
+        if self._start is not None and self._read and self._last is not None:
             self._last += by
 
 

@@ -7,10 +7,12 @@ same data in every test and on every day.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from faker import Faker
+from pydantic import BaseModel
 
 from .._api.models import (
     FINISHED_STEP_STATUSES,
@@ -23,7 +25,11 @@ from .._api.models import (
     StepStatusName,
 )
 from .cache import Lru
-from .store import Snapshot
+from .documents import construct
+from .snapshot import Snapshot
+from .state_times import TIME_FIELDS, latest_time
+
+_M = TypeVar("_M", bound=BaseModel)
 
 _WINDOW_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 _WINDOW_END = datetime(2025, 12, 31, tzinfo=timezone.utc)
@@ -64,8 +70,26 @@ class Seeder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cache: Lru[tuple[int, int, int], Snapshot] = Lru(SEEDED_SNAPSHOTS_KEPT)
+        # (seed, runs, missions, days moved back) -> the seeded data before a fixed clock
+        self._shifted: Lru[tuple[int, int, int, int], Snapshot] = Lru(SEEDED_SNAPSHOTS_KEPT)
 
-    def snapshot(self, *, seed: int, runs: int, missions: int) -> Snapshot:
+    def snapshot(
+        self, *, seed: int, runs: int, missions: int, clock: datetime | None = None
+    ) -> Snapshot:
+        """The seeded data; with a fixed ``clock``, moved back by whole days to lie before it."""
+        seeded = self._seeded(seed=seed, runs=runs, missions=missions)
+        if clock is None or seeded.latest is None or seeded.latest < clock:
+            return seeded
+        days = (seeded.latest - clock).days + 1
+        key = (seed, runs, missions, days)
+        with self._lock:
+            cached = self._shifted.get(key)
+            if cached is None:
+                cached = _moved_back(seeded, timedelta(days=days))
+                self._shifted.put(key, cached)
+        return cached
+
+    def _seeded(self, *, seed: int, runs: int, missions: int) -> Snapshot:
         if runs < 0 or missions < 0:
             raise ValueError(f"runs and missions cannot be negative (got {runs=}, {missions=})")
         key = (seed, runs, missions)
@@ -88,7 +112,32 @@ def _build(fake: Faker, *, runs: int, missions: int) -> Snapshot:
     # Plans and events come after every run, so adding them left the runs of a seed unchanged.
     steps = tuple(step for run in made_runs for step in _plan(fake, run))
     events = tuple(event for run in made_runs for event in _events(fake, run))
-    return Snapshot(missions=made_missions, runs=made_runs, events=events, steps=steps)
+    made = Snapshot(missions=made_missions, runs=made_runs, events=events, steps=steps)
+    return replace(made, latest=latest_time(made))
+
+
+def _moved_back(snapshot: Snapshot, by: timedelta) -> Snapshot:
+    """The same data, every time ``by`` earlier."""
+
+    def moved(items: tuple[_M, ...], names: tuple[str, ...]) -> tuple[_M, ...]:
+        made = []
+        for item in items:
+            values = dict(item.__dict__)
+            for name in names:
+                if values[name] is not None:
+                    values[name] -= by
+            made.append(construct(type(item), values, set(item.__pydantic_fields_set__)))
+        return tuple(made)
+
+    return replace(
+        snapshot,
+        missions=moved(snapshot.missions, TIME_FIELDS["missions"]),
+        runs=moved(snapshot.runs, TIME_FIELDS["runs"]),
+        events=moved(snapshot.events, TIME_FIELDS["events"]),
+        steps=moved(snapshot.steps, TIME_FIELDS["steps"]),
+        agents=moved(snapshot.agents, TIME_FIELDS["agents"]),
+        latest=None if snapshot.latest is None else snapshot.latest - by,
+    )
 
 
 def _moment(fake: Faker, start: datetime = _WINDOW_START) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -108,6 +109,8 @@ class Snapshot:
     steps: tuple[PlanStep, ...] = ()
     agents: tuple[TelnyxAgent, ...] = ()
     attachments: tuple[tuple[AttachmentKey, Mapping[str, Any]], ...] = ()
+    latest: datetime | None = None
+    """The latest time the contents hold: the clock's readings come after it."""
 
     @cached_property
     def loaded(self) -> LoadedTables:

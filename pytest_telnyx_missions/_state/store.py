@@ -64,7 +64,7 @@ class Store:
         with self.lock:
             self._tables_from(snapshot)
             self.ids = IdMaker(config.seed)
-            self.clock = Clock(config.clock)
+            self.clock = Clock(config.clock, after=snapshot.latest)
             self.strict_transitions = config.strict_transitions
             self.auto_create = config.auto_create
             self._auto_created = []
@@ -257,6 +257,12 @@ class Store:
         with self.lock:
             for old in self.plan_of(run.run_id):
                 self.steps.delete((old.run_id, old.step_id))
+            self.now()  # every change ticks the clock, though a step records no creation time
+            return [self.put_step(step) for step in steps]
+
+    def add_steps(self, steps: Iterable[PlanStep]) -> list[PlanStep]:
+        with self.lock:
+            self.now()
             return [self.put_step(step) for step in steps]
 
     def link_agent(self, run: MissionRun, telnyx_agent_id: str) -> TelnyxAgent:
@@ -275,6 +281,7 @@ class Store:
         with self.lock:
             self.agent(run, telnyx_agent_id)
             self.agents.delete((run.run_id, telnyx_agent_id))
+            self.now()
 
     def put_attachment(self, key: AttachmentKey, item: Mapping[str, Any]) -> Mapping[str, Any]:
         with self.lock:
@@ -285,6 +292,7 @@ class Store:
         with self.lock:
             self.attachment(key)
             self.attachments.delete(key)
+            self.now()
 
     def update_run(
         self, run: MissionRun, changes: dict[str, Any], *, action: str | None = None
@@ -309,6 +317,7 @@ class Store:
         with self.lock:
             self.mission(mission_id)
             self.missions.delete(mission_id)
+            self.now()
             for run in self.runs.listing(LISTED, (mission_id, None)):
                 self.runs.delete(run.run_id)
                 for event in self.events_of(run.run_id):

@@ -34,7 +34,7 @@ def add_plan_steps(call: Call) -> dict[str, Any]:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     existing = {step.step_id for step in call.store.plan_of(run.run_id)}
     steps = _new_steps(run, call.body_as(AddPlanStepsRequest).steps, existing=existing)
-    return data_list([call.store.put_step(step) for step in steps])
+    return data_list(call.store.add_steps(steps))
 
 
 def _new_steps(
