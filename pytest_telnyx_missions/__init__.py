@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ._journal.recording import RecordedRequest
     from ._pipeline.faults.rules import Fault, FaultRule
     from ._serving.limits import ServerLimits
+    from ._standalone import StandaloneFake
 
 __all__ = [
     "CallList",
@@ -33,6 +34,7 @@ __all__ = [
     "RunStatus",
     "RunUpdate",
     "ServerLimits",
+    "StandaloneFake",
     "StatusChange",
 ]
 
@@ -52,6 +54,7 @@ _HOMES = {
     "RunStatus": "._api.models",
     "RunUpdate": "._journal.calls",
     "ServerLimits": "._serving.limits",
+    "StandaloneFake": "._standalone",
 }
 
 

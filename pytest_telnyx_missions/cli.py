@@ -7,6 +7,8 @@ tests outside pytest: another language's SDK, a manual session, a CI job without
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import socket
 import sys
@@ -14,6 +16,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import fields
+from pathlib import Path
 from types import FrameType
 
 from ._config import DEFAULTS, FakeConfig
@@ -84,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         return _fail(f"--state {args.state}: {error}" if args.state else str(error))
+    wrote_ready = False
     try:
         try:
             fake.start()
@@ -92,16 +96,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.allow_remote:
             warning = remote_access_warning("--allow-remote", fake.url, control_api=True)
             print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
+        ready = ready_document(fake.url, fake.base_url, fake.api_key)
+        if args.json:  # the first line of stdout is for a program; the banner for people
+            print(json.dumps(ready), flush=True)
         print(
             f"{PROG}: serving {fake.url} (seed {args.seed}, {args.runs} runs; control API "
             f"{fake.url}/_fake/; Ctrl+C stops) -- export TELNYX_BASE_URL={fake.base_url} "
             f"TELNYX_API_KEY={fake.api_key}",
+            file=sys.stderr if args.json else sys.stdout,
             flush=True,
         )
+        if args.ready_file:
+            try:
+                write_atomically(Path(args.ready_file), json.dumps(ready) + "\n")
+                wrote_ready = True
+            except OSError as error:
+                return _fail(f"--ready-file {args.ready_file}: {error}")
         while not stop.wait(0.2):
             pass
     finally:
         fake.stop()
+        if wrote_ready:  # no longer true: a later reader must not find a dead server there
+            Path(args.ready_file).unlink(missing_ok=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print(f"{PROG}: stopped", file=sys.stderr, flush=True)
@@ -192,6 +208,18 @@ def _parser() -> argparse.ArgumentParser:
             help=f"{help_text} (default %(default)s)",
         )
     add(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write {url, base_url, api_key, pid} there as JSON (atomically: a "
+        "program that sees the file can read it whole)",
+    )
+    add(
+        "--json",
+        action="store_true",
+        help="print {url, base_url, api_key, pid} as JSON, the first line on stdout (the "
+        "human banner goes to stderr)",
+    )
+    add(
         "--allow-remote",
         action="store_true",
         help="allow a --host that is not a loopback address (anyone reaching it can use it)",
@@ -202,6 +230,21 @@ def _parser() -> argparse.ArgumentParser:
 def _limits(args: argparse.Namespace) -> ServerLimits:
     """Every limit has its flag, named as the field (``--max-body-bytes``: ``max_body_bytes``)."""
     return ServerLimits(**{f.name: getattr(args, f.name) for f in fields(ServerLimits)})
+
+
+def ready_document(url: str, base_url: str, api_key: str) -> dict[str, str | int]:
+    """What a program needs to use this server: where it is, the key, whom to signal."""
+    return {"url": url, "base_url": base_url, "api_key": api_key, "pid": os.getpid()}
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees no file or all of it, never a part."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _port(text: str) -> int:

@@ -19,6 +19,7 @@ from ._config import DEFAULTS, OPTION_NAMES, FakeConfig, check_option  # noqa: E
 from ._fake import FakeMissions  # noqa: E402
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
 from ._serving.limits import ServerLimits  # noqa: E402
+from ._standalone import StandaloneFake  # noqa: E402
 from .factories import Factory, InvalidPayload, InvalidRunId, seed_for_test  # noqa: E402
 from .live._pytest_mode import add_options as add_live_options  # noqa: E402
 from .live._pytest_mode import live_run_of, start_live_run, stop_live_run  # noqa: E402
@@ -362,6 +363,24 @@ def telnyx_missions_factory(request: pytest.FixtureRequest) -> Factory:
     return Factory(
         seed_for_test(request.node.nodeid, request.config.getoption("randomly_seed", None))
     )
+
+
+@pytest.fixture(scope="session")
+def telnyx_missions_process_options() -> dict[str, Any]:
+    """The options of ``telnyx_missions_process``'s server (the CLI's, in Python spelling):
+    override this fixture in a ``conftest.py`` to change them (``{"seed": 7, "runs": 5}``)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def telnyx_missions_process(
+    telnyx_missions_process_options: dict[str, Any],
+) -> Iterator[StandaloneFake]:
+    """The standalone server in a subprocess, for code under test in other processes: serving
+    (its ready file read) before the first test that asks for it, stopped after the session.
+    Shared by the session: reset it through its control API where a test needs fresh state."""
+    with StandaloneFake(**telnyx_missions_process_options) as fake:
+        yield fake
 
 
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:

@@ -24,7 +24,7 @@ from .helpers import (
     output_patterns,
 )
 
-OUTPUT_LANGUAGES = {"text", "console"}
+OUTPUT_LANGUAGES = {"text", "console", "json"}
 CHECKED_BY = re.compile(r"<!-- output checked by (tests/\w+\.py)::(\w+) -->\n$")
 
 

@@ -22,6 +22,7 @@ from .._config import OPTION_NAMES, OPTION_NAMES_IN_ORDER, ResetOptions, StateSo
 from .._journal.calls import OperationName, RecordedCall, RunUpdate
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
 from .._pipeline.operations import Operation
+from .control_arranging import arranging_routes
 from .control_input import (
     WAIT_PARAMETERS,
     BadRequest,
@@ -98,6 +99,8 @@ class ControlApp:
             "/_fake/ui/data": {"GET": self._ui_data},
             **{f"/_fake/ui/{name}": {"GET": self._ui_asset} for name in ASSETS},
         }
+        for path, arrange in arranging_routes(fake).items():
+            self._routes.setdefault(path, {})["POST"] = arrange
 
     def answer(self, environ: WSGIEnvironment) -> Reply:
         """Answer a request mounted under ``/_fake`` (see ``Dispatcher.mount``)."""
