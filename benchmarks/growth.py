@@ -165,10 +165,49 @@ ROWS = (
 )
 
 
+def reset_goal(rounds: int, small: int = 10, large: int = 10_000) -> tuple[float, float]:
+    """The reset after one change with ``small`` and with ``large`` runs loaded, in µs,
+    measured round by round alternately (the goal: large within twice small)."""
+    sides = []
+    for runs in (small, large):
+        fake = FakeMissions(clock="2026-01-01T00:00:00Z")
+        doc = state_document(runs)
+        fake.load_state(doc)
+        run = doc["runs"][runs // 2]
+        path = f"/ai/missions/{run['mission_id']}/runs/{run['run_id']}"
+        client = httpx.Client(
+            transport=fake.httpx_transport(),
+            base_url="http://fake.invalid/v2",
+            headers={"authorization": "Bearer k"},
+        )
+        sides.append((fake, client, path))
+    times: list[list[float]] = [[], []]
+    for _ in range(rounds):
+        for side, (fake, client, path) in enumerate(sides):
+            times[side].append(_reset_after_one_change_us(fake, client, path))
+    for _, client, _ in sides:
+        client.close()
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def _format(us: float) -> str:
     if us >= 1e6:
         return f"{us / 1e6:.2f} s"
     return f"{us / 1e3:.1f} ms" if us >= 1e4 else f"{us:,.0f} µs"
+
+
+def print_goals(columns: Sequence[Column], reset: tuple[float, float], large_runs: int) -> None:
+    small, large = reset
+    print(
+        f"goal: reset after one change, {large_runs:,} runs / 10 runs: "
+        f"{large:,.0f} / {small:,.0f} µs = {large / small:.2f} (≤ 2)"
+    )
+    base, top = columns[0], columns[-1]
+    for row in ("list runs, first page of 20", "list runs, last page of 20"):
+        print(
+            f"goal: {row}, {top.runs:,} runs / {base.runs:,}: "
+            f"{top.us[row] / base.us[row]:.2f} (≤ 2)"
+        )
 
 
 def print_growth(columns: Sequence[Column]) -> None:

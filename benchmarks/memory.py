@@ -20,6 +20,7 @@ import sys
 import tempfile
 import textwrap
 import tracemalloc
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,35 +183,29 @@ def session_growth_bytes(warm: int, tests: int) -> int | None:
         return int(found["end"] - found["warm"])
 
 
-def memory_rows(sizes: Sizes) -> list[MemoryRow]:
+def memory_rows(sizes: Sizes) -> Iterator[MemoryRow]:
+    """The rows, each as soon as it is measured (the last two take minutes)."""
     per_entry = journal_entry_bytes(sizes.journal_entries)
-    rows = [
-        MemoryRow(
-            f"journal: bytes kept per recorded PATCH ({sizes.journal_entries:,} kept)",
-            f"{per_entry:,.0f} B",
-            "(reported)",
-        )
-    ]
+    yield MemoryRow(
+        f"journal: bytes kept per recorded PATCH ({sizes.journal_entries:,} kept)",
+        f"{per_entry:,.0f} B",
+        "(reported)",
+    )
     server = server_growth_bytes(sizes.server_warm, sizes.server_requests)
-    rows.append(
-        MemoryRow(
-            f"standalone server, default journal: RSS over {sizes.server_requests:,} requests",
-            "no /proc" if server is None else f"{server / MB:+.1f} MB",
-            "(goal: +20 MB)",
-        )
+    yield MemoryRow(
+        f"standalone server, default journal: RSS over {sizes.server_requests:,} requests",
+        "no /proc" if server is None else f"{server / MB:+.1f} MB",
+        "(goal: +20 MB)",
     )
     session = session_growth_bytes(sizes.session_warm, sizes.session_tests)
-    rows.append(
-        MemoryRow(
-            f"one pytest session: RSS from test {sizes.session_warm:,} to {sizes.session_tests:,}",
-            "no /proc" if session is None else f"{session / MB:+.1f} MB",
-            "(goal: +20 MB)",
-        )
+    yield MemoryRow(
+        f"one pytest session: RSS from test {sizes.session_warm:,} to {sizes.session_tests:,}",
+        "no /proc" if session is None else f"{session / MB:+.1f} MB",
+        "(goal: +20 MB)",
     )
-    return rows
 
 
-def print_memory(rows: list[MemoryRow]) -> None:
-    print(f"{'memory':78} {'measured':>10}   goal")
+def print_memory(rows: Iterable[MemoryRow]) -> None:
+    print(f"{'memory':78} {'measured':>10}   goal", flush=True)
     for row in rows:
-        print(f"{row.what:78} {row.value:>10}   {row.goal}")
+        print(f"{row.what:78} {row.value:>10}   {row.goal}", flush=True)

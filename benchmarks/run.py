@@ -627,6 +627,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes = growth.QUICK_SIZES if args.quick else growth.SIZES
         columns = [growth.measure(runs, settings.growth_rounds) for runs in sizes]
         growth.print_growth(columns)
+        large = 1_000 if args.quick else 10_000
+        reset = growth.reset_goal(5 if args.quick else 21, large=large)
+        growth.print_goals(columns, reset, large)
         if args.plot:
             growth.plot_growth(columns, args.plot)
     if "memory" in wanted:

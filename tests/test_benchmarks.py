@@ -43,6 +43,8 @@ def test_the_benchmark_script_runs_and_prints_its_table(tmp_path: Path) -> None:
         "journal query (N requests)",
         "load_state",
         "dump_state",
+        "goal: reset after one change, 1,000 runs / 10 runs",
+        "goal: list runs, last page of 20",
         "journal: bytes kept per recorded PATCH",
         "standalone server, default journal: RSS over",
         "one pytest session: RSS from test",
