@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .helpers import (
     output_patterns,
 )
 
-OUTPUT_LANGUAGES = {"text", "console", "json"}
+OUTPUT_LANGUAGES = {"text", "console"}  # json blocks show formats; a test reads each
 CHECKED_BY = re.compile(r"<!-- output checked by (tests/\w+\.py)::(\w+) -->\n$")
 
 
@@ -94,6 +95,34 @@ def test_every_shown_output_is_checked() -> None:
         if claim is None or not _reads_the_docs(ROOT / claim[1], claim[2]):
             unchecked.append(block.where)
     assert unchecked == []
+
+
+# What `pip install "pytest-telnyx-missions[sdk]"` (the README's install) brings, and the stdlib.
+INSTALLED_WITH_THE_PLUGIN = {"pytest", "httpx", "werkzeug", "pydantic", "faker", "telnyx"}
+DISTRIBUTIONS = {"dirty_equals": "dirty-equals", "hypothesis": "[hypothesis]"}
+
+
+def test_every_package_an_example_imports_is_named_on_its_page() -> None:
+    unnamed = []
+    for block, _ in PYTHON:
+        page = (ROOT / block.page).read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(as_test_module(block.body))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            for top in {name.partition(".")[0] for name in names}:
+                if top in sys.stdlib_module_names or top in INSTALLED_WITH_THE_PLUGIN:
+                    continue
+                if top == "pytest_telnyx_missions":
+                    continue
+                wanted = DISTRIBUTIONS.get(top, top)
+                if not re.search(rf"pip install [^`]*{re.escape(wanted)}", page):
+                    unnamed.append(f"{block.where}: {top}")
+    assert unnamed == []
 
 
 def _reads_the_docs(module: Path, test: str) -> bool:
