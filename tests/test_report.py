@@ -55,7 +55,7 @@ def test_a_failing_test_shows_the_journal_and_the_status_timeline(
             "*_ test_worker _*",
             SECTION,
             "6 requests to the fake during this test; times from the test's start:",
-            "     time  method  path * operation * status *took",
+            "  *time  method  path * operation * status *took",
             f"  +*s  GET     {short} * get_run * 503 * ms  faulted: fault rule #1 on get_run*",
             f"  +*s  POST    {short}/pause * pause_run * 200 * ms",
             f"  +*s  POST    {short}/resume * resume_run * 200 * ms",
@@ -114,7 +114,7 @@ def test_a_long_journal_is_cut_with_a_count(pytester: pytest.Pytester) -> None:
         [
             SECTION,
             "30 requests to the fake during this test; times from the test's start:",
-            "     time  method*",
+            "  *time  method*",
             "  +*update_run*",
             "  +*update_run*",
             "  ... 22 requests left out ...",
