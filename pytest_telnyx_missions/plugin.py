@@ -282,7 +282,7 @@ def telnyx_missions(
     live = live_run_of(request.config)
     if live is None:
         server.configure(**{name: options[name] for name in OPTION_NAMES})
-    else:  # README: Checking the fake against the real API
+    else:  # docs/how-to/contract.md
         server.configure(**live.fake_options(request, options))
     fake = server._for_test(prefix)
     if request.config.getini("telnyx_missions_report"):

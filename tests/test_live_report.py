@@ -119,3 +119,42 @@ def test_a_known_file_that_is_not_one_is_a_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*expected a report.json or a list of {operation, kind, path}*"])
     assert upstream.count == 0
+
+
+def test_an_upstream_5xx_is_passed_on_reported_and_never_compared(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(sent: Any, answer: Any) -> Any:
+        if sent.method == "GET" and sent.path.count("/") == 3:
+            return replace(answer, status=503, headers={"x-should-retry": "true"}, body={})
+        return answer
+
+    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
+    tests = """
+        import pytest
+        import telnyx
+
+
+        @pytest.mark.telnyx_missions(live=True)
+        def test_get(telnyx_missions):
+            client = telnyx.Telnyx(max_retries=0)
+            made = client.ai.missions.create(name="busy").data
+            with pytest.raises(telnyx.InternalServerError):
+                client.ai.missions.retrieve(made.mission_id)
+            assert not telnyx_missions.calls("get_mission")  # not shadowed either
+    """
+    with StandIn(existing=0, mutate=unavailable) as upstream:
+        result = run_live(pytester, upstream, tests)
+        gets = [s for s in upstream.requests("GET") if s.path.count("/") == 4]
+    result.assert_outcomes(passed=1)
+    assert len(gets) == 3  # the first try and two retries, as the SDK would
+    result.stdout.fnmatch_lines(
+        [
+            "no divergence: *",
+            "1 not compared (upstream 429/5xx):",
+            "  test_inner.py::test_get: GET /v2/ai/missions/*: upstream answered 503*",
+        ]
+    )
+    report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
+    assert report["divergences"] == []
+    assert len(report["unavailable"]) == 1

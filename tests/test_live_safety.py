@@ -215,10 +215,9 @@ def test_a_dry_run_sends_nothing_writes_nothing_and_prints_the_plan(
     result.stdout.fnmatch_lines(
         [
             "*DRY RUN: nothing was sent. A live run of these tests would send to http://127.*",
-            "*then 2 requests of the tests, then 1 deletions at the end*",
-            "*missions it would create: 1:",
+            "*(the fence), 2 requests of the tests, 1 deletions of what they leave*",
+            "*missions it would create (each deleted when its test ends): 1",
             "*ptm-planned (test_inner.py::test_plan)",
-            "*missions it would delete at the end: 1:",
             "*requests, by test:",
             "*test_inner.py::test_plan:",
             "*POST /v2/ai/missions",
@@ -258,5 +257,8 @@ def test_the_live_key_is_in_no_file_the_run_writes_even_when_the_upstream_echoes
     result.assert_outcomes(passed=1)
     report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
     assert report["divergences"], "the echoed description is a divergence"
+    [cassette] = (pytester.path / "cassettes").rglob("*.json")
+    assert cassette.relative_to(pytester.path).as_posix() == "cassettes/test_inner/test_echoed.json"
+    assert (pytester.path / "junit.xml").exists()
     assert files_holding(pytester.path, CANARY_KEY) == []
     result.stdout.fnmatch_lines(["*the live key was found * times in what was to be written*"])

@@ -50,7 +50,7 @@ class LiveFake:
         if why is not None:
             raise LiveRunError(
                 f"telnyx_missions.{name}() {why}: in a live run a test starts from an empty "
-                "fake and makes what it needs through the API (see the README section "
+                "fake and makes what it needs through the API (see the docs page "
                 "'Checking the fake against the real API')"
             )
         return getattr(self._fake, name)

@@ -159,7 +159,8 @@ def start_live_run(config: pytest.Config, fake: FakeMissions) -> LiveRun | None:
     config.stash[LIVE_RUN] = run
     config.pluginmanager.register(run, "telnyx_missions_live")
     if threading.current_thread() is threading.main_thread():
-        run.previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+        # None: a handler not set from Python, which is then the default one to go back to.
+        run.previous_sigterm = signal.signal(signal.SIGTERM, _interrupt) or signal.SIG_DFL
     return run
 
 

@@ -7,6 +7,7 @@ run (or a dry run); the ``telnyx_missions`` fixture asks it for a test's options
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,8 +21,6 @@ from ._session import LiveSession, TestRecord
 from ._upstream import BudgetExhausted, Upstream, UpstreamUnreachable
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .._fake import FakeMissions
     from ._settings import LiveSettings
 
@@ -63,6 +62,7 @@ class LiveRun:
         self.session = LiveSession(fake, upstream=self.upstream, fence=fence, ledger=ledger)
         self.findings = LiveFindings(upstream=settings.url, dry_run=key is None)
         self.report_paths: list[Path] = []
+        self.cassettes: list[Path] = []
         self.session.install()
 
     def close(self) -> None:
@@ -105,10 +105,12 @@ class LiveRun:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("Telnyx Missions live run")
         if self.upstream is None:
-            leftovers = [f"{item['name']} ({item['test']})" for item in self.findings.created]
-            lines = plan_lines(self.findings, self.settings.rate, leftovers)
+            lines = plan_lines(self.findings, self.settings.rate, len(self.session.would_delete))
         else:
             lines = live_summary_lines(self.findings, self.report_paths)
+            if self.cassettes:
+                where = sorted({str(path.parent.parent) for path in self.cassettes})
+                lines.append(f"wrote {len(self.cassettes)} cassettes under {', '.join(where)}")
         for line in lines:
             terminalreporter.write_line(line)
 
@@ -126,7 +128,7 @@ class LiveRun:
             pytest.fail(
                 f"@pytest.mark.{MARKER}({', '.join(sorted(asked))}=...) cannot be used in a live "
                 "run: a live test starts from an empty fake, as the real API has none of the "
-                "state, ids or time the fake would make up (README: 'Checking the fake against "
+                "state, ids or time the fake would make up (docs: 'Checking the fake against "
                 "the real API')",
                 pytrace=False,
             )
@@ -172,11 +174,30 @@ class LiveRun:
 
     def _end(self, item: pytest.Item) -> TestRecord:
         record = self.session.end_test()
+        # Failures are tried again at the session's end, and reported there.
+        self.session.delete_leftovers(of=record)
+        if self.settings.record is not None and self.upstream is not None and record.exchanges:
+            self._write_cassette(item, record)
         self.findings.found.extend(Found(record.name, d) for d in record.divergences)
         self.findings.refused.extend(f"{record.name}: {p}" for p in record.problems)
         if record.planned:
             self.findings.planned[record.name] = list(record.planned)
         return record
+
+    def _write_cassette(self, item: pytest.Item, record: TestRecord) -> None:
+        """``DIR/<test module>/<test name>.json``, DIR by default ``cassettes/`` beside the
+        test file (pytest-recording's layout)."""
+        from ._cassette import cassette_path, write_cassette
+
+        record_dir = self.settings.record
+        directory = Path(record_dir) if record_dir else Path(item.path).parent / "cassettes"
+        where = cassette_path(directory, item.nodeid.split("::")[0], item.name)
+        try:
+            self.cassettes.append(
+                write_cassette(where, record.name, record.exchanges, key=self.key)
+            )
+        except (OSError, ValueError) as error:
+            self.findings.refused.append(f"{record.name}: cassette {where} not written: {error}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

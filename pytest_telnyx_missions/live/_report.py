@@ -183,20 +183,18 @@ def summary_lines(findings: LiveFindings, report_paths: Sequence[Path]) -> list[
     return lines
 
 
-def plan_lines(findings: LiveFindings, rate: float, leftover_names: Sequence[str]) -> list[str]:
+def plan_lines(findings: LiveFindings, rate: float, deletions: int) -> list[str]:
     """A dry run's plan: what a live run of the same tests would send, create and delete."""
     count = sum(len(requests) for requests in findings.planned.values())
     created = [f"{item['name']} ({item['test']})" for item in findings.created]
+    total = count + 1 + deletions
     lines = [
         f"DRY RUN: nothing was sent. A live run of these tests would send to {findings.upstream}:",
-        f"  1+ request to list the existing missions (the fence), then {count} requests of "
-        f"the tests, then {len(leftover_names)} deletions at the end "
-        f"(about {(count + 1 + len(leftover_names)) / rate:.0f} s at {rate:g} requests/s)",
-        f"  missions it would create: {len(created)}" + (":" if created else ""),
+        f"  1+ request to list the existing missions (the fence), {count} requests of the "
+        f"tests, {deletions} deletions of what they leave (about {total / rate:.0f} s at "
+        f"{rate:g} requests/s)",
+        f"  missions it would create (each deleted when its test ends): {len(created)}",
         *(f"    {line}" for line in created),
-        f"  missions it would delete at the end: {len(leftover_names)}"
-        + (":" if leftover_names else ""),
-        *(f"    {name}" for name in leftover_names),
         "  requests, by test:",
     ]
     for test, requests in findings.planned.items():

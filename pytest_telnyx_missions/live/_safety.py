@@ -153,6 +153,7 @@ class Artifacts:
     """
 
     def __init__(self, key: str | None) -> None:
+        self.key = key
         self._forms: tuple[bytes, ...] = ()
         if key:
             forms = {key, quote(key, safe=""), json.dumps(key)[1:-1]}

@@ -68,6 +68,7 @@ class TestRecord:
     created: set[str] = field(default_factory=set)
     """The missions this test created: organisation-wide lists are cut to them, as the test's
     fake starts empty and holds only what the test made."""
+    deleted: set[str] = field(default_factory=set)
 
 
 class LiveSession:
@@ -89,6 +90,8 @@ class LiveSession:
         self.tests: dict[str, TestRecord] = {}
         self.upstream_errors: list[str] = []
         self.created: list[dict[str, str]] = []
+        self.would_delete: list[str] = []
+        """A dry run's deletions of what each test left: the missions' ids."""
         """Every mission created upstream (or, in a dry run, on the fake): id, name, test."""
         self._pin_ids = pin_ids or fake._minting
         self._pipeline: Answering | None = None
@@ -153,12 +156,17 @@ class LiveSession:
             self._current = self._record("(outside any test)")
             return ended
 
-    def delete_leftovers(self) -> list[str]:
-        """Delete every mission this session created and did not delete; the failures."""
+    def delete_leftovers(self, of: TestRecord | None = None) -> list[str]:
+        """Delete every mission this session (or the test ``of``) created and did not delete;
+        what could not be deleted. A test's missions go at its end, so the next test finds the
+        upstream as its empty fake is: holding only what was there before the run."""
         failures: list[str] = []
+        if self.upstream is None:  # a dry run: its fake makes the same ids in every test
+            if of is not None:
+                self.would_delete.extend(sorted(of.created - of.deleted))
+            return failures
         for mission_id, name in self.fence.leftovers():
-            if self.upstream is None:
-                self.fence.note_deleted(mission_id)
+            if of is not None and mission_id not in of.created:
                 continue
             try:
                 answer = self.upstream.send("DELETE", f"/ai/missions/{mission_id}", budgeted=False)
@@ -260,7 +268,8 @@ class LiveSession:
                     )
         elif is_delete_mission(method, path) and answer.status in (200, 204):
             mission_id = path.rstrip("/").rsplit("/", 1)[1]
-            if mission_id in self.fence.own() or _canonical(mission_id) in self.fence.own():
+            if _canonical(mission_id) in self.fence.own():
+                record.deleted.add(_canonical(mission_id))
                 self._deleted(_canonical(mission_id))
 
     def _deleted(self, mission_id: str) -> None:

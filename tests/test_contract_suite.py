@@ -1,0 +1,71 @@
+"""The contract suite shipped in the package (``pytest --pyargs pytest_telnyx_missions.contract``):
+it passes against the fake, in a dry run it sends nothing, and live against a stand-in of the
+real API (a second fake with another seed and clock) it covers every operation and finds no
+divergence: the noise control of the whole comparison.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_telnyx_missions._pipeline.routes import OPERATIONS
+from pytest_telnyx_missions.live._session import operation_of
+
+from .live_standin import CANARY_KEY, StandIn, files_holding
+
+SUITE = ("--pyargs", "pytest_telnyx_missions.contract", "-p", "no:cacheprovider")
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
+    with StandIn(existing=0) as stand_in:
+        yield stand_in
+
+
+def test_it_passes_against_the_fake(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(*SUITE)
+    assert _only_passed(result) >= 20
+
+
+def test_a_dry_run_sends_nothing(pytester: pytest.Pytester, upstream: StandIn) -> None:
+    result = pytester.runpytest_inprocess(
+        *SUITE, "--telnyx-missions-live-dry-run", "--telnyx-missions-live-url", upstream.base_url
+    )
+    assert _only_passed(result)
+    result.stdout.fnmatch_lines(["DRY RUN: nothing was sent.*"])
+    assert upstream.count == 0
+
+
+def test_live_it_covers_every_operation_and_finds_no_divergence(
+    pytester: pytest.Pytester, upstream: StandIn
+) -> None:
+    result = pytester.runpytest_inprocess(
+        *SUITE,
+        "--telnyx-missions-live",
+        "--telnyx-missions-live-url",
+        upstream.base_url,
+        "--telnyx-missions-live-rate",
+        "1000",
+        "--telnyx-missions-live-strict",
+    )
+    assert _only_passed(result)
+    result.stdout.fnmatch_lines(["no divergence: the fake answered every compared request*"])
+    sent = {operation_of(seen.method, seen.path) for seen in upstream.requests()}
+    assert sent == {operation.name for operation in OPERATIONS}
+    assert upstream.mission_ids() == set()  # everything it made, deleted
+    report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
+    assert report["divergences"] == []
+    assert len(report["created"]) == len(report["deleted"]) > 0
+    assert files_holding(pytester.path, CANARY_KEY) == []
+
+
+def _only_passed(result: pytest.RunResult) -> int:
+    """How many passed, when nothing else happened (warnings aside)."""
+    outcomes = result.parseoutcomes()
+    outcomes.pop("warnings", None)
+    assert set(outcomes) == {"passed"}, result.stdout.str()
+    return outcomes["passed"]
