@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from ._config import DEFAULTS, FakeConfig
 from ._fake import FakeMissions
@@ -25,6 +26,10 @@ from ._pipeline.routes import OPERATIONS
 from ._serving.control import CONTROL_PREFIX, ControlApp
 from ._serving.limits import ServerLimits
 from ._serving.loopback import is_loopback, remote_access_warning
+from .live._proxy_options import add_live_options, proxy_settings
+
+if TYPE_CHECKING:
+    from .live._proxy import LiveProxy
 
 PROG = "telnyx-missions-fake"
 DEFAULT_HOST = "127.0.0.1"
@@ -46,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "clock": args.clock,
             }
         )
+        live = proxy_settings(args)  # the key leaves os.environ here
     except ValueError as error:
         parser.error(str(error))
     if not args.allow_remote and not is_loopback(args.host):
@@ -64,13 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    proxy: LiveProxy | None = None
+    runs, missions = (0, 0) if live else (args.runs, args.missions)  # a proxy's fake: empty
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # said below on stderr, once the port is known
             fake = FakeMissions(
                 seed=args.seed,
-                runs=args.runs,
-                missions=args.missions,
+                runs=runs,
+                missions=missions,
                 strict_transitions=args.strict_transitions,
                 auto_create=args.auto_create,
                 clock=args.clock,
@@ -82,8 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 limits=_limits(args),
             )
             # The control API is mounted beside the fake, on its one way in.
-            fake.wsgi_app().mount(CONTROL_PREFIX, ControlApp(fake, OPERATIONS))
-    except (OSError, ValueError) as error:  # a state file, or a limit, that is invalid
+            control = ControlApp(fake, OPERATIONS)
+            fake.wsgi_app().mount(CONTROL_PREFIX, control)
+            if live is not None:
+                from .live._proxy import LiveProxy  # the engine and httpx: only with --live
+
+                proxy = LiveProxy(fake, *live)  # lists the upstream's missions: the fence
+                proxy.serve_on(control)
+    # a state file or a limit that is invalid, an upstream that cannot be listed
+    except (OSError, ValueError, RuntimeError) as error:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         return _fail(f"--state {args.state}: {error}" if args.state else str(error))
@@ -100,12 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:  # the first line of stdout is for a program; the banner for people
             print(json.dumps(ready), flush=True)
         print(
-            f"{PROG}: serving {fake.url} (seed {args.seed}, {args.runs} runs; control API "
+            f"{PROG}: serving {fake.url} (seed {args.seed}, {runs} runs; control API "
             f"{fake.url}/_fake/; Ctrl+C stops) -- export TELNYX_BASE_URL={fake.base_url} "
             f"TELNYX_API_KEY={fake.api_key}",
             file=sys.stderr if args.json else sys.stdout,
             flush=True,
         )
+        if proxy is not None:
+            print(f"{PROG}: {proxy.banner(fake.url)}", file=sys.stderr, flush=True)
         if args.ready_file:
             try:
                 write_atomically(Path(args.ready_file), json.dumps(ready) + "\n")
@@ -120,8 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.ready_file).unlink(missing_ok=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    print(f"{PROG}: stopped", file=sys.stderr, flush=True)
-    return 0
+    code = 0 if proxy is None else proxy.finish(lambda line: _say(f"checking proxy: {line}"))
+    _say("stopped")
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -224,6 +242,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a --host that is not a loopback address (anyone reaching it can use it)",
     )
+    add_live_options(parser)
     return parser
 
 
@@ -283,6 +302,10 @@ def _bind_problem(host: str, port: int) -> str | None:
     return None
 
 
+def _say(line: str) -> None:
+    print(f"{PROG}: {line}", file=sys.stderr, flush=True)
+
+
 def _fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    _say(f"error: {message}")
     return _USAGE_ERROR

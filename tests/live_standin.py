@@ -66,6 +66,8 @@ class StandIn:
         self.fake = FakeMissions(seed=seed, runs=existing, missions=existing, clock=clock)
         self.mutate = mutate
         self.seen: list[Seen] = []
+        self.answered: list[Reply] = []
+        """Each answer as it left, in order: what a client of a proxy must get unchanged."""
         self._lock = threading.Lock()
         self._server = KeepAliveServer(self._serve, "127.0.0.1", 0)
 
@@ -128,6 +130,8 @@ class StandIn:
         reply = self.fake.wsgi_app().answer(again)
         if self.mutate is not None:
             reply = self._mutated(request, body, reply)
+        with self._lock:
+            self.answered.append(reply)
         return reply(environ, start_response)
 
     def _mutated(self, request: Incoming, body: bytes, reply: Reply) -> Reply:

@@ -101,6 +101,16 @@ class ControlApp:
         }
         for path, arrange in arranging_routes(fake).items():
             self._routes.setdefault(path, {})["POST"] = arrange
+        self._changes_refused = ""
+
+    def add_route(self, path: str, method: str, handler: _Handler) -> None:
+        """Serve ``method path`` with ``handler`` too (the checking proxy's ``GET /_fake/live``)."""
+        self._routes.setdefault(path, {})[method] = handler
+
+    def refuse_changes(self, reason: str) -> None:
+        """Answer each request but a ``GET`` ``409`` from now on, saying ``reason`` (the
+        checking proxy: its fake holds only what the client's requests made)."""
+        self._changes_refused = reason
 
     def answer(self, environ: WSGIEnvironment) -> Reply:
         """Answer a request mounted under ``/_fake`` (see ``Dispatcher.mount``)."""
@@ -124,6 +134,9 @@ class ControlApp:
             allow = ", ".join(methods)
             message = f"{request.method} {request.path} is not allowed; use {allow}."
             return to_reply(Outcome(405, {"error": message}, {"allow": allow}))
+        if self._changes_refused and request.method != "GET":
+            message = f"{request.method} {request.path} is refused: {self._changes_refused}"
+            return to_reply(Outcome(409, {"error": message}))
         try:
             answer = handler(request)
             return answer if isinstance(answer, Reply) else to_reply(answer)

@@ -16,9 +16,9 @@ from .._config import OPTION_NAMES
 from ._guard import LiveFake
 from ._report import Found, KnownDivergences, LiveFindings, divergence_lines, plan_lines
 from ._report import summary_lines as live_summary_lines
-from ._safety import Artifacts, Fence, Ledger
+from ._safety import Artifacts
 from ._session import LiveSession, TestRecord
-from ._upstream import BudgetExhausted, Upstream, UpstreamUnreachable
+from ._upstream import BudgetExhausted, UpstreamUnreachable
 
 if TYPE_CHECKING:
     from .._fake import FakeMissions
@@ -51,19 +51,11 @@ class LiveRun:
         self.previous_sigterm: Any = None
         self.artifacts = Artifacts(key)
         self.known = KnownDivergences.read(settings.known) if settings.known else KnownDivergences()
-        fence = Fence(settings.tag)
-        self.upstream: Upstream | None = None
-        ledger: Ledger | None = None
-        if key is not None:
-            self.upstream = Upstream(
-                settings.url, key, rate=settings.rate, max_requests=settings.max_requests
-            )
-            ledger = Ledger(settings.directory / "ledger.jsonl", self.artifacts)
-        self.session = LiveSession(fake, upstream=self.upstream, fence=fence, ledger=ledger)
+        self.session = LiveSession.opened(fake, settings, key, self.artifacts)
+        self.upstream = self.session.upstream
         self.findings = LiveFindings(upstream=settings.url, dry_run=key is None)
         self.report_paths: list[Path] = []
         self.cassettes: list[Path] = []
-        self.session.install()
 
     def close(self) -> None:
         self.session.uninstall()
@@ -90,12 +82,7 @@ class LiveRun:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         findings = self.findings
         findings.not_deleted = self.session.delete_leftovers()
-        findings.requests = self.upstream.sent if self.upstream is not None else 0
-        findings.created = list(self.session.created)
-        findings.deleted = [
-            m for m in self.session.fence.created if m in self.session.fence.deleted
-        ]
-        findings.unavailable = list(self.session.upstream_errors)
+        self.session.tally(findings)
         if self.upstream is not None:
             self.report_paths = findings.write(self.settings.directory, self.artifacts)
             findings.keys_removed = self.artifacts.removed

@@ -28,7 +28,15 @@ from .._api.models import canonical_id
 from .._api.request import Incoming
 from .._pipeline.routes import OPERATIONS
 from ._compare import Answer, Comparison, Divergence, Sent
-from ._safety import Fence, Ledger, Refusal, is_clone, is_create_mission, is_delete_mission
+from ._safety import (
+    Artifacts,
+    Fence,
+    Ledger,
+    Refusal,
+    is_clone,
+    is_create_mission,
+    is_delete_mission,
+)
 from ._upstream import BudgetExhausted, Upstream, UpstreamAnswer, UpstreamUnreachable, api_path
 
 if TYPE_CHECKING:
@@ -36,6 +44,8 @@ if TYPE_CHECKING:
 
     from .._fake import FakeMissions
     from .._serving.dispatch import Answering
+    from ._report import LiveFindings
+    from ._settings import LiveSettings
 
 __all__ = ["Exchange", "LiveSession", "TestRecord"]
 
@@ -99,9 +109,41 @@ class LiveSession:
         self._current = self._record("(outside any test)")
         self._comparison = Comparison(own_ids=self._current.created.copy)
 
+    @classmethod
+    def opened(
+        cls, fake: FakeMissions, settings: LiveSettings, key: str | None, artifacts: Artifacts
+    ) -> LiveSession:
+        """The session ``settings`` ask for, installed on ``fake``: with ``key``, an upstream
+        (paced, budgeted) and a ledger in the run's directory; without, a dry run. A tag or a
+        URL that cannot be used raises ``ValueError``."""
+        fence = Fence(settings.tag)
+        upstream: Upstream | None = None
+        ledger: Ledger | None = None
+        if key is not None:
+            upstream = Upstream(
+                settings.url,
+                key,
+                rate=settings.rate,
+                max_requests=settings.max_requests,
+                budget_flag=f"{settings.flags}-max-requests",
+            )
+            ledger = Ledger(settings.directory / "ledger.jsonl", artifacts)
+        session = cls(fake, upstream=upstream, fence=fence, ledger=ledger)
+        session.install()
+        return session
+
     @property
     def dry_run(self) -> bool:
         return self.upstream is None
+
+    def tally(self, findings: LiveFindings) -> None:
+        """Put what the whole session did so far in ``findings``: requests sent, missions
+        created and deleted, answers not compared (a 429 or 5xx of the upstream)."""
+        with self._lock:
+            findings.requests = self.upstream.sent if self.upstream is not None else 0
+            findings.created = list(self.created)
+            findings.deleted = [m for m in self.fence.created if m in self.fence.deleted]
+            findings.unavailable = list(self.upstream_errors)
 
     # -- the session's edges ---------------------------------------------------------------
     def install(self) -> None:

@@ -1,4 +1,4 @@
-"""What the command line asks of a live pytest run, read once (``_pytest_mode``)."""
+"""What the command line asks of a live run, read once (``_pytest_mode``, ``_proxy_options``)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,5 @@ class LiveSettings:
     max_requests: int
     rate: float
     record: str | None
+    flags: str = "--telnyx-missions-live"
+    """The options' common prefix, for messages that name one (``--live`` for the proxy)."""

@@ -162,6 +162,7 @@ class Upstream:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
+        budget_flag: str = "--telnyx-missions-live-max-requests",
     ) -> None:
         if rate <= 0:
             raise ValueError(f"the rate is requests per second, more than 0 (got {rate})")
@@ -171,6 +172,8 @@ class Upstream:
 
         self.base_url = check_upstream_url(base_url)
         self.max_requests = max_requests
+        self.budget_flag = budget_flag
+        """The option that sets the budget, named when it is spent."""
         self.sent = 0
         """Requests sent so far, retries included; cleanup's deletions too."""
         self._key = key
@@ -231,7 +234,7 @@ class Upstream:
             if budgeted and self.sent >= self.max_requests:
                 raise BudgetExhausted(
                     f"the live run's budget of {self.max_requests} requests is spent "
-                    "(--telnyx-missions-live-max-requests); nothing more is sent upstream"
+                    f"({self.budget_flag}); nothing more is sent upstream"
                 )
             wait = self._pace.wait_time()
             if wait:
