@@ -1,9 +1,8 @@
 """The in-memory store: every resource by id, guarded by one lock shared with the journal.
 
-Stored objects are frozen; a change replaces them. Each kind of resource is a copy-on-write
-:class:`~.overlay.Table` over the snapshot it was restored from, so a restore (every reset) puts
-empty overlays over tables built once, whatever the size of the state or what the test before
-did; and each list endpoint reads its page from an order the table keeps sorted.
+Stored objects are frozen; a change replaces them. The tables and their reads are
+:class:`~.tables.StoreTables`' (copy-on-write over a snapshot, so a restore costs the same at
+any size); here are the lookups the API's 404s come from and every change.
 """
 
 from __future__ import annotations
@@ -15,12 +14,12 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from .._api.models import Event, Mission, MissionRun, PlanStep, TelnyxAgent, canonical_id
+from .._api.models import Event, Mission, MissionRun, PlanStep, TelnyxAgent
 from .._config import FakeConfig
 from .clock import Clock, IdMaker, json_time
-from .overlay import Listing, Table
 from .rules import Conflict, check_transition, updated_run, updated_step
-from .snapshot import ATTACHMENT_KINDS, LISTED, RECENT, AttachmentKey, AttachmentKind, Snapshot
+from .snapshot import ATTACHMENT_KINDS, LISTED, AttachmentKey, AttachmentKind, Snapshot
+from .tables import StoreTables
 
 __all__ = [
     "ATTACHMENT_KINDS",
@@ -38,7 +37,7 @@ class NotFound(LookupError):
     """The request named a resource the store does not have (the API's 404)."""
 
 
-class Store:
+class Store(StoreTables):
     """Missions, runs, events, plan steps, linked agents and mission attachments.
 
     Every change of its tables happens here; elsewhere they are read-only mappings. With
@@ -47,8 +46,7 @@ class Store:
     """
 
     def __init__(self, lock: threading.RLock) -> None:
-        self.lock = lock
-        self._tables_from(Snapshot())
+        super().__init__(lock)
         self.strict_transitions = False
         self.auto_create = False
         self.clock = Clock()
@@ -68,45 +66,6 @@ class Store:
             self.strict_transitions = config.strict_transitions
             self.auto_create = config.auto_create
             self._auto_created = []
-
-    def _tables_from(self, snapshot: Snapshot) -> None:
-        loaded = snapshot.loaded
-        self.missions: Table[str, Mission] = Table(loaded.missions)
-        self.runs: Table[str, MissionRun] = Table(loaded.runs)
-        self.events: Table[str, Event] = Table(loaded.events)
-        self.steps: Table[tuple[str, str], PlanStep] = Table(loaded.steps)
-        self.agents: Table[tuple[str, str], TelnyxAgent] = Table(loaded.agents)
-        self.attachments: Table[AttachmentKey, Mapping[str, Any]] = Table(loaded.attachments)
-
-    def snapshot(self) -> Snapshot:
-        with self.lock:
-            return Snapshot(
-                missions=tuple(self.missions.values()),
-                runs=tuple(self.runs.values()),
-                events=tuple(self.events.values()),
-                steps=tuple(self.steps.values()),
-                agents=tuple(self.agents.values()),
-                attachments=tuple(self.attachments.items()),
-            )
-
-    def run_ids(self) -> list[str]:
-        """Every run's id, in the order the runs were stored."""
-        with self.lock:
-            return list(self.runs)
-
-    def run_statuses(self) -> dict[str, str]:
-        """Each run's status now, cheaply (no copies)."""
-        with self.lock:
-            return {run_id: run.status for run_id, run in self.runs.items()}
-
-    def existing_run(self, run_id: str) -> MissionRun:
-        """The run with this id (in any case); ``LookupError`` naming the known runs if none."""
-        with self.lock:
-            run = self.runs.get(canonical_id(str(run_id)))
-            if run is None:
-                known = ", ".join(self.runs) or "none"
-                raise LookupError(f"The fake has no run {run_id!r}. Known runs: {known}.")
-            return run
 
     def now(self) -> datetime:
         """The store's time, strictly later than any earlier answer, so every change moves it."""
@@ -328,54 +287,6 @@ class Store:
                     self.agents.delete((agent.run_id, agent.telnyx_agent_id))
             for key in self.attachments.listing(LISTED, ("mission", mission_id)).row_keys():
                 self.attachments.delete(key)
-
-    # -- queries: lists in the order their endpoints answer -------------------------------
-    def runs_of(self) -> list[MissionRun]:
-        """Every run, in the order it was stored (seeded, loaded, then added)."""
-        with self.lock:
-            return list(self.runs.values())
-
-    def runs_listed(self, mission_id: str | None, status: str | None) -> Listing[MissionRun]:
-        """The runs of a mission (or of all), newest first; only ``status`` ones if given."""
-        return self.runs.listing(LISTED, (mission_id, status))
-
-    def missions_listed(self) -> Listing[Mission]:
-        return self.missions.listing(LISTED, None)
-
-    def recent_events(self, kind: str | None) -> Listing[Event]:
-        """Every run's events (only ``kind`` ones if given), newest first."""
-        return self.events.listing(RECENT, kind)
-
-    def events_listed(
-        self,
-        run_id: str,
-        kind: str | None = None,
-        step_id: str | None = None,
-        agent_id: str | None = None,
-    ) -> Listing[Event]:
-        """A run's events in the order they were logged; a filter given keeps equal ones."""
-        return self.events.listing(LISTED, (run_id, kind, step_id, agent_id))
-
-    def events_of(self, run_id: str | None = None) -> list[Event]:
-        with self.lock:
-            if run_id is None:
-                return list(self.events.values())
-            return list(self.events_listed(run_id))
-
-    def plan_of(self, run_id: str) -> list[PlanStep]:
-        with self.lock:
-            return list(self.steps.listing(LISTED, run_id))
-
-    def agents_of(self, run_id: str) -> list[TelnyxAgent]:
-        with self.lock:
-            return list(self.agents.listing(LISTED, run_id))
-
-    def attachments_of(self, kind: str, mission_id: str) -> list[Mapping[str, Any]]:
-        with self.lock:
-            return list(self.attachments.listing(LISTED, ("listed", kind, mission_id)))
-
-    def attachment_id_taken(self, item_id: str) -> bool:
-        return len(self.attachments.listing(LISTED, ("id", item_id))) > 0
 
 
 class _AllIds(Container[str]):
