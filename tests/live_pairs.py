@@ -45,9 +45,13 @@ LOCAL = "http://fake.invalid"  # never resolved: the fake answers in-process
 class Pair(httpx.BaseTransport):
     mutate: Mutation | None = None
     standin_seed: int = 4242
+    existing: int = 2
+    """Missions (and runs, with their events) of "someone else" the stand-in already holds."""
 
     def __post_init__(self) -> None:
-        self.standin = StandIn(seed=self.standin_seed, mutate=self._mutated).start()
+        self.standin = StandIn(
+            seed=self.standin_seed, existing=self.existing, mutate=self._mutated
+        ).start()
         self.fake = FakeMissions(state={})
         self._upstream = httpx.Client(base_url=self.standin.base_url)
         self._local = httpx.Client(transport=self.fake.httpx_transport(), base_url=LOCAL)
@@ -130,8 +134,10 @@ def _json(raw: bytes) -> Any:
 
 
 @contextmanager
-def pair(mutate: Mutation | None = None, *, standin_seed: int = 4242) -> Iterator[Pair]:
-    made = Pair(mutate, standin_seed)
+def pair(
+    mutate: Mutation | None = None, *, standin_seed: int = 4242, existing: int = 2
+) -> Iterator[Pair]:
+    made = Pair(mutate, standin_seed, existing)
     try:
         yield made
     finally:

@@ -1,7 +1,8 @@
 """The contract suite shipped in the package (``pytest --pyargs pytest_telnyx_missions.contract``):
 it passes against the fake, in a dry run it sends nothing, and live against a stand-in of the
-real API (a second fake with another seed and clock) it covers every operation and finds no
-divergence: the noise control of the whole comparison.
+real API (a second fake with another seed and clock, in an organisation that already holds more
+missions than a page) it covers every operation and finds no divergence, live and on replay of
+the cassettes it records: the noise control of the whole comparison.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_telnyx_missions._pipeline.routes import OPERATIONS
+from pytest_telnyx_missions.live import replay
 from pytest_telnyx_missions.live._session import operation_of
 
 from .live_standin import CANARY_KEY, StandIn, files_holding
@@ -40,11 +42,22 @@ def test_a_dry_run_sends_nothing(pytester: pytest.Pytester, upstream: StandIn) -
     assert upstream.count == 0
 
 
-def test_live_it_covers_every_operation_and_finds_no_divergence(
-    pytester: pytest.Pytester, upstream: StandIn
+@pytest.fixture
+def crowded(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """An organisation with 25 missions (and runs, and events) of others: more than a page."""
+    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
+    with StandIn(existing=25) as stand_in:
+        yield stand_in
+
+
+def test_live_it_covers_every_operation_and_finds_no_divergence_nor_on_replay(
+    pytester: pytest.Pytester, crowded: StandIn
 ) -> None:
+    upstream, theirs = crowded, crowded.mission_ids()
+    cassettes = pytester.path / "recorded"
     result = pytester.runpytest_inprocess(
         *SUITE,
+        f"--telnyx-missions-live-record={cassettes}",
         "--telnyx-missions-live",
         "--telnyx-missions-live-url",
         upstream.base_url,
@@ -56,11 +69,14 @@ def test_live_it_covers_every_operation_and_finds_no_divergence(
     result.stdout.fnmatch_lines(["no divergence: the fake answered every compared request*"])
     sent = {operation_of(seen.method, seen.path) for seen in upstream.requests()}
     assert sent == {operation.name for operation in OPERATIONS}
-    assert upstream.mission_ids() == set()  # everything it made, deleted
+    assert upstream.mission_ids() == theirs  # everything it made, deleted; the rest kept
     report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
     assert report["divergences"] == []
     assert len(report["created"]) == len(report["deleted"]) > 0
     assert files_holding(pytester.path, CANARY_KEY) == []
+    replayed = replay([cassettes])
+    assert replayed.cassettes == _only_passed(result)  # one per test: every test sent requests
+    assert ([found.to_json() for found in replayed.divergences], replayed.ok) == ([], True)
 
 
 def _only_passed(result: pytest.RunResult) -> int:

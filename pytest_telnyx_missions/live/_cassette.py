@@ -7,7 +7,9 @@ requests the test sent and the real API's answers, nothing else:
   JSON structure (values under ``id``/``*_id`` keys, whole path segments, whole query values),
   never by text replacement; an id the client made up itself stays as it is;
 - headers by allowlist: the answer's headers the SDK acts on, no request header at all (so
-  never an ``Authorization``);
+  never an ``Authorization``); a request body not sent as JSON keeps its bytes (``raw_body``,
+  text, or ``raw_body_base64`` when not UTF-8) and its ``content_type``, ids in it masked the
+  same way, so that a replay sends the same bytes;
 - lists that span the organisation keep only the items of this test's own resources;
 - the live key is never written: each of its forms (raw, URL-encoded, JSON-escaped) is replaced
   in the encoded bytes, which are then scanned for it before they reach the disk.
@@ -17,6 +19,7 @@ Stateful requests cannot be matched, only replayed in order: see ``_replay``.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -121,6 +124,8 @@ def mask_exchanges(exchanges: Iterable[ExchangeLike]) -> list[RecordedExchange]:
                     "/".join(masks.get(segment, segment) for segment in sent.path.split("/")),
                     {name: masks.get(value, value) for name, value in sent.query.items()},
                     _masked(sent.body, masks, ""),
+                    None if sent.raw is None else _raw_masked(sent.raw, masks),
+                    sent.content_type,
                 ),
                 Answer(real.status, _allowed(real.headers), _masked(body, masks, "")),
             )
@@ -128,7 +133,9 @@ def mask_exchanges(exchanges: Iterable[ExchangeLike]) -> list[RecordedExchange]:
     return masked
 
 
-def cassette_json(test: str, exchanges: Sequence[RecordedExchange]) -> dict[str, Any]:
+def cassette_json(
+    test: str, exchanges: Sequence[RecordedExchange], *, key: str | None = None
+) -> dict[str, Any]:
     return {
         "cassette": FORMAT,
         "test": test,
@@ -140,6 +147,7 @@ def cassette_json(test: str, exchanges: Sequence[RecordedExchange]) -> dict[str,
                     "path": exchange.sent.path,
                     "query": dict(exchange.sent.query),
                     "body": exchange.sent.body,
+                    **_raw_fields(exchange.sent, key),
                 },
                 "response": {
                     "status": exchange.real.status,
@@ -157,7 +165,7 @@ def write_cassette(
 ) -> Path:
     """Write ``test``'s exchanges as a cassette at ``path`` (see :func:`cassette_path`),
     masked and allowlisted; ``key`` (the live key) is never in the bytes written."""
-    doc = cassette_json(test, mask_exchanges(exchanges))
+    doc = cassette_json(test, mask_exchanges(exchanges), key=key)
     raw = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
     if key:
         # a long random secret cannot stand for anything else: its every occurrence goes
@@ -198,6 +206,12 @@ def read_cassette(path: Path) -> Cassette:
 
 def _exchange(item: Mapping[str, Any]) -> RecordedExchange:
     request, response = item["request"], item["response"]
+    raw: bytes | None = None
+    if "raw_body" in request:
+        raw = str(request["raw_body"]).encode("utf-8")
+    elif "raw_body_base64" in request:
+        raw = base64.b64decode(str(request["raw_body_base64"]), validate=True)
+    content_type = request.get("content_type")
     return RecordedExchange(
         str(item["operation"]),
         Sent(
@@ -205,6 +219,8 @@ def _exchange(item: Mapping[str, Any]) -> RecordedExchange:
             str(request["path"]),
             {str(k): str(v) for k, v in (request.get("query") or {}).items()},
             request.get("body"),
+            raw,
+            None if content_type is None else str(content_type),
         ),
         Answer(
             int(response["status"]),
@@ -212,6 +228,28 @@ def _exchange(item: Mapping[str, Any]) -> RecordedExchange:
             response.get("body"),
         ),
     )
+
+
+def _raw_fields(sent: Sent, key: str | None) -> dict[str, str]:
+    """A body not sent as JSON, as the cassette keeps it: text when it is UTF-8, else base64
+    (whose bytes the scan for the key cannot see: so the key goes from the bytes first)."""
+    if sent.raw is None:
+        return {}
+    raw = sent.raw
+    if key:
+        for form in _key_forms(key):
+            raw = raw.replace(form.encode(), _REDACTED.encode())
+    fields = {} if sent.content_type is None else {"content_type": sent.content_type}
+    try:
+        return {**fields, "raw_body": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {**fields, "raw_body_base64": base64.b64encode(raw).decode("ascii")}
+
+
+def _raw_masked(raw: bytes, masks: Mapping[str, str]) -> bytes:
+    """The UUIDs in a raw body that ``masks`` knows, as their placeholders (ids are ASCII:
+    latin-1 maps every byte to one character and back, whatever the body's encoding)."""
+    return quoted_ids_masked(raw.decode("latin-1"), masks).encode("latin-1")
 
 
 def _allowed(headers: Mapping[str, str]) -> dict[str, str]:

@@ -13,8 +13,8 @@ as one test (or one cassette), because ids are compared by identity across its e
   them: pydantic prints none when the microseconds are zero), never by value;
 - only the headers the SDK acts on are compared (:data:`SDK_HEADERS`);
 - with ``own_ids``, the lists that span the whole organisation (:data:`ORG_WIDE_OPERATIONS`)
-  are cut on both sides to the items naming one of those ids, and their totals compared by
-  type only, so missions of other sessions or people make no noise.
+  are cut on both sides to the items naming one of those ids (``_org_wide``), so missions,
+  runs and events of other sessions or people make no noise, wherever their pages put them.
 
 Masking is structural, by JSON key and position, never by text replacement.
 """
@@ -24,13 +24,29 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._headers import SDK_HEADERS, header_divergences
+from ._json_ids import MAX_DEPTH, id_values, is_id_key, sent_strings
+from ._json_ids import json_type as _json_type
+from ._org_wide import ORG_WIDE_OPERATIONS, own_pages
 
-__all__ = ["KINDS", "SDK_HEADERS", "Answer", "Comparison", "Divergence", "Sent", "Severity"]
+__all__ = [
+    "KINDS",
+    "MAX_DEPTH",
+    "ORG_WIDE_OPERATIONS",
+    "SDK_HEADERS",
+    "Answer",
+    "Comparison",
+    "Divergence",
+    "Sent",
+    "Severity",
+    "id_values",
+    "is_id_key",
+    "sent_strings",
+]
 
 Severity = Literal["breaks", "poorer", "note"]
 
@@ -52,18 +68,11 @@ KINDS: Mapping[str, tuple[Severity, str]] = {
 }
 """Every ``kind`` a divergence can have: its severity and what it means."""
 
-ORG_WIDE_OPERATIONS = frozenset({"list_missions", "list_recent_events", "list_recent_runs"})
-"""Operations whose lists span the whole organisation, not one mission or run."""
-
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?P<sep>[Tt ])\d{2}:\d{2}(?P<seconds>:\d{2}(?:\.(?P<fraction>\d+))?)?"
     r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?$"
 )
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MAX_DEPTH = 64
-"""How deep bodies are walked; below it a subtree is compared whole (a client may send, and an
-answer echo, metadata nested far deeper than the stack allows walking)."""
-_TOTALS = frozenset({"total_results", "total_pages"})
 _UNSET = object()
 
 
@@ -79,12 +88,19 @@ class Answer:
 @dataclass(frozen=True)
 class Sent:
     """What the client sent: the path under the API's base (``/ai/missions/...``), the query
-    parameters and the JSON body (or None)."""
+    parameters and the JSON body (or None).
+
+    A body not sent as JSON (malformed, or under another content type; ``body`` is then None or
+    what it parses to) also has its bytes in ``raw`` and the ``content_type`` it was sent
+    with: a cassette keeps them, so that a replay sends the same bytes and gets the same 422.
+    """
 
     method: str
     path: str
     query: Mapping[str, str]
     body: Any
+    raw: bytes | None = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,26 +127,6 @@ class Divergence:
             "fake": self.fake,
             "real": self.real,
         }
-
-
-def is_id_key(key: str) -> bool:
-    """True for the keys whose values are ids: ``id`` and ``*_id``."""
-    return key == "id" or key.endswith("_id")
-
-
-def sent_strings(sent: Sent) -> frozenset[str]:
-    """Every string the client sent: path segments, query values, body strings."""
-    found = {segment for segment in sent.path.split("/") if segment}
-    found.update(sent.query.values())
-    found.update(value for _, value in _walk_strings(sent.body, ""))
-    return frozenset(found)
-
-
-def id_values(body: Any) -> Iterator[tuple[str, str]]:
-    """Every ``(kind, id)`` in a body, in document order."""
-    for key, value in _walk_strings(body, ""):
-        if is_id_key(key):
-            yield key, value
 
 
 class Comparison:
@@ -164,9 +160,15 @@ class Comparison:
         for kind, path, fake_value, real_value in header_divergences(fake.headers, real.headers):
             found.add(kind, path, fake_value, real_value)
         fake_body, real_body = fake.body, real.body
+        walk = _Walk(self, found, frozenset(self._sent))
         if operation in ORG_WIDE_OPERATIONS and self._own_ids is not None:
-            own = frozenset(self._own_ids())
-            fake_body, real_body = _own_part(fake_body, own), _own_part(real_body, own)
+            fake_body, real_body = own_pages(
+                fake_body,
+                real_body,
+                frozenset(self._own_ids()),
+                lambda item: walk.identity(item, fake_side=True),
+                lambda item: walk.identity(item, fake_side=False),
+            )
         if (
             real.status >= 400
             and isinstance(fake_body, dict)
@@ -175,7 +177,7 @@ class Comparison:
         ):
             found.add("error_shape", "$", sorted(fake_body), sorted(real_body))
             return found.items
-        _Walk(self, found, frozenset(self._sent)).compare(fake_body, real_body, "$", "")
+        walk.compare(fake_body, real_body, "$", "")
         return found.items
 
     # -- placeholders ---------------------------------------------------------------------------
@@ -275,8 +277,8 @@ class _Walk:
             self._found.add("length", path, len(fake), len(real))
             return
         item_key = key[:-1] if key.endswith("_ids") else key
-        fake_names = [self._identity(item, fake_side=True) for item in fake]
-        real_names = [self._identity(item, fake_side=False) for item in real]
+        fake_names = [self.identity(item, fake_side=True) for item in fake]
+        real_names = [self.identity(item, fake_side=False) for item in real]
         if (
             None not in fake_names
             and len(set(fake_names)) == len(fake_names) > 1
@@ -304,7 +306,7 @@ class _Walk:
             return
         self._add("value", path, fake, real)
 
-    def _identity(self, item: Any, *, fake_side: bool) -> str | None:
+    def identity(self, item: Any, *, fake_side: bool) -> str | None:
         """What tells an item from the others of its list: its ids (as masked so far), or a
         scalar's value; None when there is no telling (an object without ids)."""
         ids = self._comparison._fake_ids if fake_side else self._comparison._real_ids
@@ -328,24 +330,6 @@ class _Walk:
         self._found.add(kind, path, shown_fake, shown_real)
 
 
-def _own_part(body: Any, own: frozenset[str]) -> Any:
-    """An org-wide page cut to the items naming an own id; its totals kept by type only."""
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        return body
-    cut = dict(body)
-    cut["data"] = [
-        item
-        for item in body["data"]
-        if isinstance(item, dict) and any(value in own for _, value in id_values(item))
-    ]
-    meta = body.get("meta")
-    if isinstance(meta, dict):
-        cut["meta"] = {
-            key: (_json_type(value) if key in _TOTALS else value) for key, value in meta.items()
-        }
-    return cut
-
-
 def _same_time_format(fake: re.Match[str], real: re.Match[str]) -> bool:
     if (fake["sep"], fake["seconds"] is None, fake["zone"]) != (
         real["sep"],
@@ -360,33 +344,5 @@ def _same_time_format(fake: re.Match[str], real: re.Match[str]) -> bool:
     )
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _child(path: str, key: str) -> str:
     return f"{path}.{key}" if _PLAIN_KEY.match(key) else f"{path}[{json.dumps(key)}]"
-
-
-def _walk_strings(value: Any, key: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    """``(key, string)`` for every string in a JSON value (a list's items under its key,
-    ``*_ids`` as ``*_id``), down to :data:`MAX_DEPTH`."""
-    if depth > MAX_DEPTH:
-        return
-    if isinstance(value, dict):
-        for child_key, child in value.items():
-            yield from _walk_strings(child, child_key, depth + 1)
-    elif isinstance(value, list):
-        item_key = key[:-1] if key.endswith("_ids") else key
-        for child in value:
-            yield from _walk_strings(child, item_key, depth + 1)
-    elif isinstance(value, str):
-        yield key, value

@@ -18,7 +18,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .._api.answers import Outcome, Reply, to_reply
@@ -27,7 +27,8 @@ from .._api.json_text import dump_json
 from .._api.models import canonical_id
 from .._api.request import Incoming
 from .._pipeline.routes import OPERATIONS
-from ._compare import Answer, Comparison, Divergence, Sent
+from ._compare import Answer, Comparison, Divergence, Sent, sent_strings
+from ._org_wide import created_ids
 from ._safety import (
     Artifacts,
     Fence,
@@ -76,9 +77,11 @@ class TestRecord:
     planned: list[str] = field(default_factory=list)
     """A dry run's requests, ``METHOD /path``."""
     created: set[str] = field(default_factory=set)
-    """The missions this test created: organisation-wide lists are cut to them, as the test's
-    fake starts empty and holds only what the test made."""
+    """The missions this test created (deleted at its end)."""
     deleted: set[str] = field(default_factory=set)
+    owned: set[str] = field(default_factory=set)
+    """Every id the upstream minted creating something for this test (missions, runs, events,
+    steps): organisation-wide lists are cut to the items naming one."""
 
 
 class LiveSession:
@@ -107,7 +110,7 @@ class LiveSession:
         self._pipeline: Answering | None = None
         self._lock = threading.RLock()
         self._current = self._record("(outside any test)")
-        self._comparison = Comparison(own_ids=self._current.created.copy)
+        self._comparison = Comparison(own_ids=self._current.owned.copy)
 
     @classmethod
     def opened(
@@ -185,7 +188,7 @@ class LiveSession:
     def begin_test(self, name: str) -> TestRecord:
         with self._lock:
             self._current = record = self._record(name)
-            self._comparison = Comparison(own_ids=record.created.copy)  # placeholders per test
+            self._comparison = Comparison(own_ids=record.owned.copy)  # placeholders per test
             return record
 
     @property
@@ -237,6 +240,10 @@ class LiveSession:
             raw = request.body if body is parsed else dump_json(body)
             query = {key: values[-1] for key, values in request.query.items()}
             sent = Sent(request.method, api_path(request.path), query, body)
+            content_type = admitted.get("CONTENT_TYPE")
+            if raw and (body is None or "json" not in (content_type or "json").lower()):
+                # not sent as JSON: its bytes, so that a cassette's replay sends the same
+                sent = replace(sent, raw=raw, content_type=content_type)
             operation = operation_of(request.method, request.path)
             try:
                 self.fence.check(request.method, request.path)
@@ -250,7 +257,7 @@ class LiveSession:
                     request.path,
                     query=admitted.get("QUERY_STRING", ""),
                     body=raw,
-                    content_type=admitted.get("CONTENT_TYPE") or (_JSON if raw else None),
+                    content_type=content_type or (_JSON if raw else None),
                     authorization=_authorization_for(request),
                 )
             except BudgetExhausted as spent:
@@ -267,6 +274,9 @@ class LiveSession:
                 shadow = self.pipeline.answer(_again(admitted, raw))
             fake_answer = Answer(shadow.status, dict(shadow.headers), _json(shadow.body))
             self._note_resources(record, request, real_answer)
+            record.owned |= created_ids(
+                sent.method, sent_strings(sent), real.status, real_answer.body
+            )
             record.exchanges.append(Exchange(operation, sent, real_answer, fake_answer))
             found = self._comparison.compare(operation, sent, fake_answer, real_answer)
             record.divergences.extend(found)
