@@ -66,9 +66,9 @@ class Proxy:
         auth = {"Authorization": f"Bearer {CLIENT_KEY}"}
         return httpx.Client(base_url=self.base_url + "/", headers=auth)
 
-    def stop(self) -> int:
-        """SIGTERM, as a CI job ends a service; the exit status."""
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM, as a CI job ends a service (or SIGINT, Ctrl-C); the exit status."""
+        self.process.send_signal(how)
         return self.process.wait(_HANG)
 
     def stderr(self) -> str:
@@ -263,9 +263,10 @@ def test_the_fence_refuses_a_change_to_a_run_of_a_mission_already_there(
     ]
 
 
-# -- (d) SIGTERM: what it created is deleted, the reports written ------------------------------
-def test_sigterm_deletes_what_was_created_and_writes_the_reports_and_the_cassette(
-    upstream: StandIn, tmp_path: Path
+# -- (d) SIGTERM or Ctrl-C: what it created is deleted, the reports written --------------------
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_stopping_deletes_what_was_created_and_writes_the_reports_and_the_cassette(
+    how: signal.Signals, upstream: StandIn, tmp_path: Path
 ) -> None:
     before = upstream.mission_ids()
     with proxy_to(upstream, tmp_path, "--live-record") as proxy:
@@ -275,7 +276,7 @@ def test_sigterm_deletes_what_was_created_and_writes_the_reports_and_the_cassett
             client.ai.missions.delete_mission(gone)
         ledger = Ledger.leftovers(proxy.directory / "ledger.jsonl")
         assert [entry.name for entry in ledger] == ["ptm-nightly"]  # written at once
-        assert proxy.stop() == 0
+        assert proxy.stop(how) == 0
     assert upstream.mission_ids() == before
     report = proxy.report()
     assert [m["name"] for m in report["created"]] == ["ptm-nightly", "ptm-deleted by the client"]

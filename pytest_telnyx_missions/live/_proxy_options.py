@@ -16,13 +16,7 @@ from pathlib import Path
 from .._config import DEFAULTS
 from ._safety import DEFAULT_TAG
 from ._settings import LiveSettings
-from ._upstream import (
-    DEFAULT_MAX_REQUESTS,
-    DEFAULT_RATE,
-    DEFAULT_URL,
-    KEY_VARIABLE,
-    check_upstream_url,
-)
+from ._upstream import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, DEFAULT_URL, KEY_VARIABLE
 
 __all__ = ["add_live_options", "proxy_settings"]
 
@@ -106,17 +100,9 @@ def proxy_settings(
             f"{FLAG} cannot be used with {', '.join(arranged)}: the fake beside the real API "
             "starts empty and makes only what the client makes through it"
         )
-    try:
-        url = check_upstream_url(args.live_url)
-    except ValueError as error:
-        raise ValueError(f"--live-url: {error}") from None
-    if args.live_max_requests < 0:
-        raise ValueError("--live-max-requests cannot be negative")
-    if not args.live_rate > 0:
-        raise ValueError("--live-rate must be more than 0")
-    settings = LiveSettings(
+    settings = LiveSettings(  # checks the URL, the budget and the rate
         dry_run=False,
-        url=url,
+        url=args.live_url,
         directory=Path(args.live_dir),
         strict=False,
         known=None,

@@ -19,13 +19,7 @@ import pytest
 
 from ._safety import DEFAULT_TAG
 from ._settings import LiveSettings
-from ._upstream import (
-    DEFAULT_MAX_REQUESTS,
-    DEFAULT_RATE,
-    DEFAULT_URL,
-    KEY_VARIABLE,
-    check_upstream_url,
-)
+from ._upstream import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, DEFAULT_URL, KEY_VARIABLE
 
 if TYPE_CHECKING:
     from .._fake import FakeMissions
@@ -117,26 +111,21 @@ def live_settings(config: pytest.Config) -> LiveSettings | None:
         raise pytest.UsageError(
             "a live run is one session (one fence, one ledger, one pace): run it without -n"
         )
-    try:
-        url = check_upstream_url(option.telnyx_missions_live_url)
-    except ValueError as error:
-        raise pytest.UsageError(f"--telnyx-missions-live-url: {error}") from None
-    if option.telnyx_missions_live_max_requests < 0:
-        raise pytest.UsageError("--telnyx-missions-live-max-requests cannot be negative")
-    if not option.telnyx_missions_live_rate > 0:
-        raise pytest.UsageError("--telnyx-missions-live-rate must be more than 0")
     known = option.telnyx_missions_live_known
-    return LiveSettings(
-        dry_run=dry_run,
-        url=url,
-        directory=Path(option.telnyx_missions_live_dir),
-        strict=bool(option.telnyx_missions_live_strict),
-        known=Path(known) if known else None,
-        tag=option.telnyx_missions_live_tag,
-        max_requests=option.telnyx_missions_live_max_requests,
-        rate=option.telnyx_missions_live_rate,
-        record=option.telnyx_missions_live_record,
-    )
+    try:
+        return LiveSettings(
+            dry_run=dry_run,
+            url=option.telnyx_missions_live_url,
+            directory=Path(option.telnyx_missions_live_dir),
+            strict=bool(option.telnyx_missions_live_strict),
+            known=Path(known) if known else None,
+            tag=option.telnyx_missions_live_tag,
+            max_requests=option.telnyx_missions_live_max_requests,
+            rate=option.telnyx_missions_live_rate,
+            record=option.telnyx_missions_live_record,
+        )
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def start_live_run(config: pytest.Config, fake: FakeMissions) -> LiveRun | None:

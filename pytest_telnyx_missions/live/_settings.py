@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._upstream import check_upstream_url
+
 __all__ = ["LiveSettings"]
 
 
@@ -23,3 +25,15 @@ class LiveSettings:
     record: str | None
     flags: str = "--telnyx-missions-live"
     """The options' common prefix, for messages that name one (``--live`` for the proxy)."""
+
+    def __post_init__(self) -> None:
+        """The URL, the budget and the rate checked, whichever command line gave them: a
+        ``ValueError`` names the option (``--live-rate must be more than 0``)."""
+        try:
+            object.__setattr__(self, "url", check_upstream_url(self.url))
+        except ValueError as error:
+            raise ValueError(f"{self.flags}-url: {error}") from None
+        if self.max_requests < 0:
+            raise ValueError(f"{self.flags}-max-requests cannot be negative")
+        if not self.rate > 0:
+            raise ValueError(f"{self.flags}-rate must be more than 0")
