@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -113,16 +113,15 @@ def upstream() -> Iterator[StandIn]:
         yield stand_in
 
 
-def _headers(pairs: Any) -> dict[str, str]:
-    items = pairs.items() if hasattr(pairs, "items") else pairs
-    return {k.lower(): v for k, v in items if k.lower() not in _FRAMING}
+def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k.lower(): v for k, v in pairs if k.lower() not in _FRAMING}
 
 
 def _same_as_sent(got: httpx.Response, upstream: StandIn) -> None:
     """``got`` is the stand-in's last answer: status, headers and body bytes."""
     sent = upstream.answered[-1]
     assert (got.status_code, got.content) == (sent.status, sent.body)
-    assert _headers(sent.headers).items() <= _headers(got.headers).items()
+    assert _headers(sent.headers).items() <= _headers(got.headers.items()).items()
 
 
 def _scenario(proxy: Proxy) -> tuple[str, str]:
