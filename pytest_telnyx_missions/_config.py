@@ -8,9 +8,10 @@ its own frame (``ValueError``, a CLI usage error, a 400, a test's error).
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, TypedDict, Union
@@ -25,6 +26,8 @@ __all__ = [
     "ResetOptions",
     "StateSource",
     "check_option",
+    "did_you_mean",
+    "named_with_hints",
     "option_problem",
     "parse_clock",
     "read_state_file",
@@ -165,6 +168,40 @@ def unknown_names(given: Collection[str], known: Collection[str]) -> list[str]:
     """The names in ``given`` that are not ``known``, in the order given: the one "unknown
     field" check of options, arranged resources, state documents and control bodies."""
     return [name for name in given if name not in known]
+
+
+_NEAR = 0.6  # difflib.get_close_matches' own cutoff
+_AS_NEAR = 0.1
+
+
+def did_you_mean(name: object, known: Collection[str]) -> str:
+    """The names of ``known`` nearest a mistyped ``name``, as a message says them (``did you
+    mean 'update_run'?``), or ``""`` when none is near. Every "unknown name" message asks this
+    one function, so a typo gets its nearest names, never a dump of all of them."""
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(None, str(name), candidate).ratio(), candidate)
+            for candidate in known
+        ),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < _NEAR:
+        return ""
+    best = scored[0][0]
+    # Only those about as near as the nearest: 'update_runs' means 'update_run', not also
+    # the three next-best operations.
+    near = [repr(candidate) for score, candidate in scored[:3] if score >= best - _AS_NEAR]
+    either = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+    return f"did you mean {either}?"
+
+
+def named_with_hints(names: Iterable[str], known: Collection[str]) -> str:
+    """Unknown ``names`` quoted, each with :func:`did_you_mean`'s hint: ``'stauts' (did you
+    mean 'status'?), 'foo'``."""
+    return ", ".join(
+        f"{name!r} ({hint})" if (hint := did_you_mean(name, known)) else repr(name)
+        for name in names
+    )
 
 
 def read_state_file(path: str | os.PathLike[str]) -> Any:

@@ -132,9 +132,10 @@ class FakeMissions:
 
             self._dispatcher.mount(CONTROL_PREFIX, ControlApp(self, OPERATIONS))
         self._server = KeepAliveServer(self._dispatcher, host, port, limits)
-        self._updates = RunUpdateChecks(self._journal, self._store.run_ids)
-        self._calls = CallChecks(self._journal, self._store.run_ids)
-        self._waiting = Waiting(self._journal)
+        fields_of = {operation.name: operation.matchable for operation in OPERATIONS}
+        self._updates = RunUpdateChecks(self._journal, self._store.run_ids, fields_of)
+        self._calls = CallChecks(self._journal, self._store.run_ids, fields_of)
+        self._waiting = Waiting(self._journal, fields_of)
         self._unhandled = UnhandledRequests(self._journal)
         self._checks = Checks(
             self._journal,

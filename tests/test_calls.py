@@ -75,7 +75,7 @@ def test_calls_are_typed_and_filtered_by_operation_and_path(telnyx_missions: Fak
     with pytest.raises(IndexError):
         _ = telnyx_missions.calls("cancel_run").last
     with pytest.raises(
-        ValueError, match=r"Unknown operation 'log_events'\. Did you mean 'log_event'"
+        ValueError, match=r"^unknown operation 'log_events'; did you mean 'log_event'\? "
     ):
         telnyx_missions.calls("log_events")  # type: ignore[arg-type]
 

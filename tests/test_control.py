@@ -112,7 +112,9 @@ def test_faults_are_added_and_listed(fake: FakeMissions) -> None:
     [
         (
             {"operation": "update_runs", "faults": [{"status": 503}]},
-            "Invalid fault rule: Unknown operation 'update_runs'; known operations: ",
+            "Invalid fault rule: unknown operation 'update_runs'; did you mean 'update_run'? Every "
+            "operation is listed in the docs' reference page 'Operations' "
+            "(docs/reference/operations.md).",
         ),
         (
             {"operation": "update_run", "faults": [{"status": 200}]},

@@ -132,7 +132,11 @@ def test_clear_faults_removes_every_rule_and_keeps_the_rest(
         ),
         (["*", "get_run"], {}, '"*" already means every operation: give it alone'),
         ([], {}, 'Name at least one operation (or "*" for every operation)'),
-        (["get_run", "patch_run"], {}, "Unknown operation 'patch_run'; known operations: "),
+        (
+            ["get_run", "patch_run"],
+            {},
+            "unknown operation 'patch_run'; did you mean 'update_run' or 'pause_run'? Every",
+        ),
         ("update_run", {"when": "status"}, "when must be a callable taking the JSON body"),
     ],
 )

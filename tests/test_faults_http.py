@@ -459,16 +459,22 @@ def test_faulted_requests_are_not_reported_as_unhandled(api: Api) -> None:
 # -- misuse ------------------------------------------------------------------------------------
 
 
-def test_unknown_operation_lists_the_known_ones(telnyx_missions: FakeMissions) -> None:
+def test_unknown_operation_names_the_nearest_ones(telnyx_missions: FakeMissions) -> None:
+    with pytest.raises(ValueError, match=r"^unknown operation") as refused:
+        telnyx_missions.fail_next("update_runs", status=500)
+    assert str(refused.value) == (
+        "unknown operation 'update_runs'; did you mean 'update_run'? Every operation is listed "
+        "in the docs' reference page 'Operations' (docs/reference/operations.md)."
+    )
+
+
+def test_unknown_422_field_names_the_nearest_and_lists_the_fields(
+    telnyx_missions: FakeMissions,
+) -> None:
     with pytest.raises(
         ValueError,
-        match=r"known operations: add_plan_steps, .*, get_run, .*, update_run, update_tool$",
+        match=r"no body field 'state'; did you mean 'status'\? fields: status, result_summary",
     ):
-        telnyx_missions.fail_next("patch_run", status=500)
-
-
-def test_unknown_422_field_lists_the_fields(telnyx_missions: FakeMissions) -> None:
-    with pytest.raises(ValueError, match="no body field 'state'; fields: status, result_summary"):
         telnyx_missions.fail_next("update_run", status=422, field="state")
 
 

@@ -132,8 +132,14 @@ def test_arranged_ids_without_a_choice_are_new_uuids(fake: FakeMissions) -> None
 @pytest.mark.parametrize(
     ("arrange", "message"),
     [
-        (lambda f: f.add_run(stauts="failed"), "add_run() got unknown field(s) 'stauts'; valid"),
-        (lambda f: f.add_mission(nmae="x"), "add_mission() got unknown field(s) 'nmae'; valid"),
+        (
+            lambda f: f.add_run(stauts="failed"),
+            "add_run() got unknown field(s) 'stauts' (did you mean 'status'?); valid",
+        ),
+        (
+            lambda f: f.add_mission(nmae="x"),
+            "add_mission() got unknown field(s) 'nmae' (did you mean 'name'?); valid",
+        ),
         (
             lambda f: f.add_event(run_id=f.runs[0].run_id, summery="x"),
             "add_event() got unknown field(s) 'summery'",

@@ -25,6 +25,7 @@ from .diff import (
     short,
     shown_fields,
 )
+from .fields import FieldsOf, check_fields
 
 __all__ = ["RunUpdateChecks"]
 
@@ -32,18 +33,24 @@ __all__ = ["RunUpdateChecks"]
 class RunUpdateChecks:
     """The ``PATCH`` updates of runs in the journal, and the assertions about them.
 
-    ``run_ids`` lists the fake's runs now (a message says when the run asked about is unknown).
+    ``run_ids`` lists the fake's runs now (a message says when the run asked about is unknown);
+    ``fields_of`` each operation's fields (one ``update_run`` does not have is a ``TypeError``).
     """
 
-    def __init__(self, journal: Journal, run_ids: Callable[[], Collection[str]]) -> None:
+    def __init__(
+        self, journal: Journal, run_ids: Callable[[], Collection[str]], fields_of: FieldsOf
+    ) -> None:
         self._journal = journal
         self._run_ids = run_ids
+        self._fields_of = fields_of
 
     def run_updates(self, /, run_id: str | None = None, **fields: Any) -> list[RunUpdate]:
         """Every ``PATCH`` of ``run_id`` (or of any run) in arrival order, rejected ones too.
 
         ``fields`` keeps the updates that sent at least those fields, matched as the asserts do.
         """
+        __tracebackhide__ = True
+        check_fields("run_updates", UPDATE_RUN, fields, self._fields_of)
         entries = (
             self._journal.of_operation(UPDATE_RUN)
             if run_id is None
@@ -55,6 +62,7 @@ class RunUpdateChecks:
     def assert_run_updated(self, /, run_id: str, **fields: Any) -> RunUpdate:
         """Some applied update of ``run_id`` sent at least ``fields``; returns the first such."""
         __tracebackhide__ = True
+        check_fields("assert_run_updated", UPDATE_RUN, fields, self._fields_of)
         shown = shown_fields(fields)
         found = self._matching(run_id, fields)
         if not found:
@@ -66,6 +74,7 @@ class RunUpdateChecks:
     def assert_run_updated_once(self, /, run_id: str, **fields: Any) -> RunUpdate:
         """Exactly one applied update of ``run_id`` sent at least ``fields``; returns it."""
         __tracebackhide__ = True
+        check_fields("assert_run_updated_once", UPDATE_RUN, fields, self._fields_of)
         shown = shown_fields(fields)
         found = self._matching(run_id, fields)
         if len(found) != 1:

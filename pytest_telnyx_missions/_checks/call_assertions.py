@@ -22,6 +22,7 @@ from .._journal.calls import (
 )
 from .._journal.recording import Journal
 from .diff import describe, fields_text, matches, miss_message, plural, shown_fields
+from .fields import FieldsOf, check_fields
 
 __all__ = ["CallChecks", "called_operations", "never_called", "path_ids"]
 
@@ -29,12 +30,16 @@ __all__ = ["CallChecks", "called_operations", "never_called", "path_ids"]
 class CallChecks:
     """``calls``, ``status_history``, ``assert_called`` and friends, asked of the journal.
 
-    ``run_ids`` lists the fake's runs now (a message says when the run asked about is unknown).
+    ``run_ids`` lists the fake's runs now (a message says when the run asked about is unknown);
+    ``fields_of`` each operation's fields (one it does not have is a ``TypeError``).
     """
 
-    def __init__(self, journal: Journal, run_ids: Callable[[], Collection[str]]) -> None:
+    def __init__(
+        self, journal: Journal, run_ids: Callable[[], Collection[str]], fields_of: FieldsOf
+    ) -> None:
         self._journal = journal
         self._run_ids = run_ids
+        self._fields_of = fields_of
 
     def calls(self, /, operation: OperationName | None = None, **path_params: str) -> CallList:
         """Every call of ``operation`` (or of any operation) in arrival order, rejected ones
@@ -62,6 +67,7 @@ class CallChecks:
         least ``fields`` (ids in the path count as fields); returns the matching calls."""
         __tracebackhide__ = True
         checked_operation(operation)
+        check_fields("assert_called", operation, fields, self._fields_of)
         shown = shown_fields(fields)
         numbered = list(enumerate(self.calls(operation), 1))
         found = [(n, call) for n, call in numbered if call.applied and matches(call, fields)]
@@ -95,6 +101,7 @@ class CallChecks:
         """
         __tracebackhide__ = True
         checked_operation(operation)
+        check_fields("assert_not_called", operation, fields, self._fields_of)
         numbered = list(enumerate(self.calls(operation), 1))
         found = [(n, call) for n, call in numbered if call.applied and matches(call, fields)]
         if not found:
@@ -127,6 +134,7 @@ class CallChecks:
         self, helper: str, operation: OperationName, run_id: str, fields: Mapping[str, Any]
     ) -> RecordedCall:
         __tracebackhide__ = True
+        check_fields(helper, operation, fields, self._fields_of)
         shown = shown_fields(fields)
         run = canonical_id(str(run_id))
         numbered = list(enumerate(self.calls(operation, run_id=run), 1))

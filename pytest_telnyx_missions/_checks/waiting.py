@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .._journal.calls import OperationName, RecordedCall, calls_in, checked_operation
 from .._journal.recording import Journal
 from .call_assertions import never_called, path_ids
 from .diff import describe, fields_text, matches, miss_message, shown_fields
+from .fields import FieldsOf, check_fields
 
 __all__ = ["DEFAULT_WAIT_TIMEOUT", "Waiting"]
 
@@ -19,11 +21,31 @@ _LISTED_CALLS = 20
 CallPredicate = Callable[[RecordedCall], object]
 
 
-class Waiting:
-    """``wait_for`` and ``wait_for_async``: woken by the journal on every record."""
+@dataclass(frozen=True)
+class _Wanted:
+    """What one ``wait_for`` call waits for, checked before any waiting."""
 
-    def __init__(self, journal: Journal) -> None:
+    helper: str
+    operation: str | None
+    predicate: CallPredicate | None
+    fields: dict[str, Any]
+
+    def __call__(self, call: RecordedCall) -> bool:
+        __tracebackhide__ = True  # a predicate that raises: its frame is the one to read
+        if self.predicate is not None:
+            return bool(self.predicate(call)) and matches(call, self.fields)
+        return call.applied and matches(call, self.fields)
+
+
+class Waiting:
+    """``wait_for`` and ``wait_for_async``: woken by the journal on every record.
+
+    ``fields_of`` gives each operation's fields: one it does not have is refused before waiting.
+    """
+
+    def __init__(self, journal: Journal, fields_of: FieldsOf) -> None:
         self._journal = journal
+        self._fields_of = fields_of
 
     def wait_for(
         self,
@@ -38,30 +60,15 @@ class Waiting:
         With an operation name, the first *applied* call of it that sent at least ``fields``; with
         a predicate, the first call (applied or not) for which ``predicate(call)`` is truthy and
         that sent ``fields``. After ``timeout`` seconds without one, fails like ``assert_called``.
+        An unknown operation is a ``ValueError``, a field the operation does not have a
+        ``TypeError``, both raised at once, before any waiting.
         """
         __tracebackhide__ = True
-        if isinstance(predicate_or_operation, str):
-            operation: str | None = checked_operation(predicate_or_operation)
-            predicate = None
-        else:
-            operation, predicate = None, predicate_or_operation
-
-        def wanted(call: RecordedCall) -> bool:
-            if predicate is not None:
-                return bool(predicate(call)) and matches(call, fields)
-            return call.applied and matches(call, fields)
-
-        deadline = time.monotonic() + timeout
-        while True:
-            # The predicate (user code) runs outside the lock: it may ask the fake anything.
-            marker, entries = self._journal.snapshot()
-            for call in calls_in(entries, operation):
-                if wanted(call):
-                    return call
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._journal.wait_after(marker, remaining):
-                break
-        self._fail_wait(operation, predicate, fields, timeout)
+        wanted = self._wanted("wait_for", predicate_or_operation, fields)
+        found = self._first(wanted, timeout)
+        if found is None:
+            self._fail_wait(wanted, timeout)
+        return found
 
     async def wait_for_async(
         self,
@@ -75,18 +82,55 @@ class Waiting:
         __tracebackhide__ = True
         import asyncio  # only for async tests: the standalone server never waits this way
 
-        return await asyncio.to_thread(
-            self.wait_for, predicate_or_operation, timeout=timeout, **fields
-        )
+        wanted = self._wanted("wait_for_async", predicate_or_operation, fields)
+        # The wait runs on a worker thread, but whatever it ends in is raised here, in the
+        # awaiting frame: the traceback a test shows is its own, not asyncio's executor's.
+        found = await asyncio.to_thread(self._first_or_error, wanted, timeout)
+        if isinstance(found, Exception):
+            raise found
+        if found is None:
+            self._fail_wait(wanted, timeout)
+        return found
 
-    def _fail_wait(
-        self,
-        operation: str | None,
-        predicate: CallPredicate | None,
-        fields: dict[str, Any],
-        timeout: float,
-    ) -> NoReturn:
+    def _wanted(
+        self, helper: str, predicate_or_operation: str | CallPredicate, fields: dict[str, Any]
+    ) -> _Wanted:
         __tracebackhide__ = True
+        if not isinstance(predicate_or_operation, str):
+            return _Wanted(helper, None, predicate_or_operation, fields)
+        operation = checked_operation(predicate_or_operation)
+        check_fields(helper, operation, fields, self._fields_of)
+        return _Wanted(helper, operation, None, fields)
+
+    def _first(self, wanted: _Wanted, timeout: float) -> RecordedCall | None:
+        """The first call ``wanted``, or None once ``timeout`` seconds passed without one."""
+        __tracebackhide__ = True
+        deadline = time.monotonic() + timeout
+        while True:
+            # The predicate (user code) runs outside the lock: it may ask the fake anything.
+            marker, entries = self._journal.snapshot()
+            for call in calls_in(entries, wanted.operation):
+                if wanted(call):
+                    return call
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._journal.wait_after(marker, remaining):
+                return None
+
+    def _first_or_error(self, wanted: _Wanted, timeout: float) -> RecordedCall | Exception | None:
+        __tracebackhide__ = True
+        try:
+            return self._first(wanted, timeout)
+        except Exception as error:  # noqa: BLE001 - a predicate's error, raised by the awaiter
+            return error
+
+    def _fail_wait(self, wanted: _Wanted, timeout: float) -> NoReturn:
+        __tracebackhide__ = True
+        helper, operation, predicate, fields = (
+            wanted.helper,
+            wanted.operation,
+            wanted.predicate,
+            wanted.fields,
+        )
         shown = shown_fields(fields)
         calls = calls_in(self._journal.entries, operation)
         numbered = list(enumerate(calls, 1))
@@ -94,7 +138,7 @@ class Waiting:
         if predicate is None and operation is not None:
             raise AssertionError(
                 miss_message(
-                    f"wait_for: no applied call of {operation} matched the expected fields "
+                    f"{helper}: no applied call of {operation} matched the expected fields "
                     f"{within}.",
                     shown,
                     numbered,
@@ -108,7 +152,7 @@ class Waiting:
             )
         name = getattr(predicate, "__qualname__", repr(predicate))
         extra = f" with {fields_text(shown)}" if fields else ""
-        lines = [f"wait_for: no call satisfied <predicate {name}>{extra} {within}."]
+        lines = [f"{helper}: no call satisfied <predicate {name}>{extra} {within}."]
         if not numbered:
             lines.append("No call was recorded.")
         else:

@@ -7,12 +7,12 @@ route stay in ``requests`` only. This module sits beside the journal: it knows o
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from .._api.models import canonical_id
+from .._config import did_you_mean
 from .recording import UPDATE_RUN, RecordedRequest
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "status_calls",
     "status_changes",
     "status_of",
+    "unknown_operation",
 ]
 
 OperationName = Literal[
@@ -195,13 +196,20 @@ def call_of(entry: RecordedRequest) -> RecordedCall:
 
 
 def checked_operation(operation: str) -> OperationName:
-    """``operation`` if it names an operation; otherwise a ValueError with the nearest names."""
+    """``operation`` if it names an operation; otherwise :func:`unknown_operation`'s error."""
+    __tracebackhide__ = True
     if operation in OPERATION_NAMES:
         return cast(OperationName, operation)
-    near = difflib.get_close_matches(str(operation), OPERATION_NAMES, n=3)
-    hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
-    raise ValueError(
-        f"Unknown operation {operation!r}.{hint} The operations are listed in the docs' "
+    raise unknown_operation(operation)
+
+
+def unknown_operation(name: object, known: Collection[str] = OPERATION_NAMES) -> ValueError:
+    """The one error for a name that is no operation, whichever function was given it: its
+    nearest names, and where the list of every name is (never the whole list)."""
+    near = did_you_mean(name, known) if isinstance(name, str) else ""
+    hint = near or "no operation has a name like it."
+    return ValueError(
+        f"unknown operation {name!r}; {hint} Every operation is listed in the docs' "
         "reference page 'Operations' (docs/reference/operations.md)."
     )
 

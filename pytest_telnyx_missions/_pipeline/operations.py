@@ -67,3 +67,13 @@ class Operation:
             re.escape(self.path).replace(r"\{", "{").replace(r"\}", "}"),
         )
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
+
+    @property
+    def matchable(self) -> tuple[str, ...] | None:
+        """The keys a recorded call of this operation can be matched on (``assert_called``,
+        ``wait_for``...): the ids in its path, then its body's fields; None for an operation
+        that keeps any JSON object sent (any key may be asked for)."""
+        if self.any_json:
+            return None
+        body = tuple(self.body.model_fields) if self.body is not None else ()
+        return (*self.pattern.groupindex, *body)

@@ -17,9 +17,16 @@ from urllib.parse import urlsplit
 from .._api.answers import Outcome, Reply, to_reply
 from .._api.models import MissionRun
 from .._api.request import Incoming
+from .._checks.fields import unknown_fields_problem
 from .._checks.waiting import DEFAULT_WAIT_TIMEOUT
 from .._config import OPTION_NAMES, OPTION_NAMES_IN_ORDER, ResetOptions, StateSource, unknown_names
-from .._journal.calls import OperationName, RecordedCall, RunUpdate
+from .._journal.calls import (
+    OPERATION_NAMES,
+    OperationName,
+    RecordedCall,
+    RunUpdate,
+    unknown_operation,
+)
 from .._pipeline.faults.rules import Fault, FaultRule, Operations
 from .._pipeline.operations import Operation
 from .control_arranging import arranging_routes
@@ -29,7 +36,6 @@ from .control_input import (
     FaultRuleBody,
     journal_number,
     json_object,
-    matchable,
     parse,
     rule_number,
     state_document,
@@ -77,8 +83,8 @@ class ControlApp:
     def __init__(self, fake: ControlledFake, operations: Iterable[Operation] = ()) -> None:
         self._fake = fake
         # What GET /_fake/wait may match on, per operation: its path's ids and its body's fields.
-        self._wait_keys: dict[str, frozenset[str] | None] = {
-            operation.name: matchable(operation) for operation in operations
+        self._wait_keys: dict[str, tuple[str, ...] | None] = {
+            operation.name: operation.matchable for operation in operations
         }
         self._routes: dict[str, dict[str, _Handler]] = {
             "/_fake/health": {"GET": self._health},
@@ -243,14 +249,19 @@ class ControlApp:
             raise BadRequest("timeout must be a number of seconds") from error
         if not 0 <= timeout <= _MAX_WAIT:
             raise BadRequest(f"timeout must be 0-{_MAX_WAIT:g} seconds, got {timeout:g}")
+        if operation not in OPERATION_NAMES:
+            raise BadRequest(f"GET /_fake/wait: {unknown_operation(operation)}")
         known = self._wait_keys.get(operation)
-        unknown = sorted(set(query) - known if known is not None else set(query) & WAIT_PARAMETERS)
-        if unknown:
-            takes = "any field it sent" if known is None else ", ".join(sorted(known)) or "none"
+        if known is None:  # any field it sent may be waited for, but never wait_for's own names
+            if reserved := sorted(set(query) & WAIT_PARAMETERS):
+                raise BadRequest(
+                    f"GET /_fake/wait: {', '.join(map(repr, reserved))} cannot be waited for "
+                    "(wait_for's own parameter names)."
+                )
+        elif unknown := unknown_names(query, known):
             raise BadRequest(
-                f"GET /_fake/wait: {operation} has no field or path id "
-                f"{', '.join(map(repr, unknown))} to wait for. Besides operation and timeout, "
-                f"it takes: {takes}."
+                f"GET /_fake/wait: {unknown_fields_problem(operation, unknown, known)} Besides "
+                "them, it takes operation and timeout."
             )
         try:
             call = self._fake.wait_for(operation, timeout=timeout, **query)  # type: ignore[arg-type]

@@ -13,7 +13,6 @@ from pydantic_core import from_json
 
 from .._api.request import Incoming
 from .._pipeline.faults.rules import Fault
-from .._pipeline.operations import Operation
 from .._state.documents import DOC_KEYS
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "FaultRuleBody",
     "journal_number",
     "json_object",
-    "matchable",
     "parse",
     "rule_number",
     "state_document",
@@ -93,15 +91,6 @@ def state_document(raw: bytes) -> dict[str, Any]:
 def _json_kind(value: object) -> str:
     kinds = {str: "a string", list: "an array", bool: "a boolean", type(None): "null"}
     return kinds.get(type(value), "a number")
-
-
-def matchable(operation: Operation) -> frozenset[str] | None:
-    """The keys ``wait_for`` can match in a call of ``operation``: path ids and body fields;
-    None for an operation that keeps any JSON object sent (any key may be waited for)."""
-    if operation.any_json:
-        return None
-    body = set(operation.body.model_fields) if operation.body is not None else set()
-    return frozenset(operation.pattern.groupindex) | body
 
 
 def parse(request: Incoming, model: type[_M], what: str, keys: str) -> _M:

@@ -22,7 +22,7 @@ from .._api.models import (
     RunStatusName,
     TelnyxAgent,
 )
-from .._config import unknown_names
+from .._config import named_with_hints, unknown_names
 from .path_ids import path_id
 from .store import ATTACHMENT_KINDS, AttachmentKind, Store, json_time
 
@@ -214,7 +214,8 @@ def _build(
     unknown = sorted(unknown_names(fields, allowed))
     if unknown:
         raise TypeError(
-            f"{method}() got unknown field(s) {', '.join(map(repr, unknown))}; "
+            # The hint may name a parameter of the method (status=), which is a field too.
+            f"{method}() got unknown field(s) {named_with_hints(unknown, [*fixed, *allowed])}; "
             f"valid fields: {', '.join(allowed)}"
         )
     return model.model_validate({**defaults, **fields, **fixed})

@@ -24,6 +24,7 @@ from ..._api.errors import (
 )
 from ..._api.json_text import dump_json
 from ..._api.models import UUID_ADAPTER
+from ..._config import did_you_mean
 
 if TYPE_CHECKING:
     from ..operations import Operation
@@ -145,7 +146,11 @@ def generated_errors(
         sent_names = [key for key in sent if key in known] if isinstance(sent, dict) else []
         name = (sent_names or known)[0]
     if name not in known:
-        raise ValueError(f"{operation.name} has no body field {name!r}; fields: {', '.join(known)}")
+        near = did_you_mean(name, known)
+        raise ValueError(
+            f"{operation.name} has no body field {name!r}; {near + ' ' if near else ''}"
+            f"fields: {', '.join(known)}"
+        )
     chosen = name
     errors = _first_errors(lambda bad: model.model_validate({chosen: bad}), ("body",))
     if isinstance(sent, dict) and chosen not in sent:

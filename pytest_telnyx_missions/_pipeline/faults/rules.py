@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..._api.errors import NO_RETRY, ApiError, telnyx_error
 from ..._api.models import canonical_id
+from ..._journal.calls import unknown_operation
 from .answers import Firing, check_generated_field
 from .options import Fault, FaultOptions
 
@@ -239,8 +240,7 @@ class FaultRegistry:
             if not isinstance(name, str) or (
                 name != EVERY_OPERATION and name not in self._operations
             ):
-                known = ", ".join(sorted(self._operations))
-                raise ValueError(f"Unknown operation {name!r}; known operations: {known}")
+                raise unknown_operation(name, self._operations)
         if EVERY_OPERATION in given and len(given) > 1:
             raise ValueError('"*" already means every operation: give it alone')
         return tuple(dict.fromkeys(given))
