@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .json_text import dump_json
@@ -23,13 +23,18 @@ _LENGTH = "content-length"
 _JSON_TYPE = ("Content-Type", "application/json")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the pipeline decided to answer; the server turns it into bytes on the wire."""
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class Outcome(NamedTuple):
+    """What the pipeline decided to answer; the server turns it into bytes on the wire.
+
+    Immutable, and a tuple: made for every request, in a third of a frozen dataclass's time.
+    """
 
     status: int
     body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = _NO_HEADERS
     wire: bytes | None = None
     """Raw bytes sent instead of an HTTP response, then the connection closes (a fault)."""
 
@@ -88,6 +93,10 @@ def status_line(status: int) -> str:
 def to_reply(outcome: Outcome) -> Reply:
     """The bytes FastAPI writes for ``outcome``: JSON with its length; a 204 or 304 typed JSON
     and empty, with no length; no body (a redirect) a length of 0 and no type."""
+    plain = not outcome.headers and outcome.wire is None and outcome.body is not None
+    if plain and outcome.status not in _NO_BODY:  # most answers: what the general case gives
+        body = dump_json(outcome.body)
+        return Reply(outcome.status, [_JSON_TYPE, ("Content-Length", str(len(body)))], body)
     if outcome.wire is not None:
         return Reply(500, [], b"", outcome.wire)
     # A fault rule's own content-type wins: the test asked for exactly that header. Its length

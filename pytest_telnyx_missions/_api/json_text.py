@@ -6,12 +6,18 @@ with the depth measure the request pipeline uses to refuse bodies nested too dee
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import types
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal, Union, get_args, get_origin
 
-__all__ = ["dump_json", "json_depth"]
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
+
+__all__ = ["DataAnswer", "data_answer", "dump_json", "json_depth"]
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -26,6 +32,8 @@ def dump_json(body: Any) -> bytes:
     written back escaped, and a value nested deeper than ``json.dumps`` can recurse (a 422
     echoing deep input) is written without recursion.
     """
+    if type(body) is DataAnswer:
+        return body.wire
     try:
         text = _COMPACT.encode(body)
     except (ValueError, RecursionError):
@@ -89,3 +97,95 @@ def json_depth(value: Any) -> int:
         deepest = max(deepest, depth)
         todo.extend((child, depth + 1) for child in children)
     return deepest
+
+
+class DataAnswer:
+    """``{"data": model.model_dump(mode="json")}`` with its bytes already written: what
+    :func:`dump_json` returns for it. The dict itself is made only when asked for (the
+    journal's ``response``): most answers are never read back."""
+
+    __slots__ = ("_value", "model", "wire")
+
+    def __init__(self, model: BaseModel, wire: bytes) -> None:
+        self.model = model
+        self.wire = wire
+        self._value: dict[str, Any] | None = None
+
+    @property
+    def value(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = {"data": self.model.model_dump(mode="json")}
+        return self._value
+
+
+def data_answer(model: BaseModel) -> DataAnswer | dict[str, Any]:
+    """``{"data": ...}`` of a stored model, written by pydantic-core in one pass when that gives
+    the very bytes :func:`dump_json` would (about a third of the time of ``model_dump`` and the
+    encoder); the plain dict otherwise.
+
+    pydantic-core writes JSON as Starlette's encoder does but for floats (``1e16``, not
+    ``1e+16``) and what ``dump_json`` repairs (a lone surrogate): a model whose values are not
+    all plain JSON without floats takes the dict's way.
+    """
+    values = model.__dict__
+    for name in _free_form(type(model)):
+        value = values[name]
+        if value is not None and not _plain_json(value):
+            return {"data": model.model_dump(mode="json")}
+    try:
+        wire = model.__pydantic_serializer__.to_json(model)
+    except PydanticSerializationError:  # a lone surrogate: dump_json escapes it
+        return {"data": model.model_dump(mode="json")}
+    return DataAnswer(model, b'{"data":' + wire + b"}")
+
+
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+_TEXT = frozenset({str})
+_TYPED_SCALARS = frozenset({str, int, bool, type(None), datetime})
+
+
+@functools.cache
+def _free_form(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that can hold what writers write differently (a float, a value
+    of ``Any``): all but those of text, integers, booleans, times, literals and their unions."""
+    return tuple(
+        name for name, info in model.model_fields.items() if not _typed_scalar(info.annotation)
+    )
+
+
+def _typed_scalar(annotation: Any) -> bool:
+    if annotation in _TYPED_SCALARS:
+        return True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return all(type(choice) in _PLAIN_SCALARS for choice in get_args(annotation))
+    if origin is Union or origin is types.UnionType:
+        return all(_typed_scalar(member) for member in get_args(annotation))
+    return False
+
+
+def _plain_json(value: Any) -> bool:
+    """True when ``value`` holds only dicts with text keys, lists, text, integers, booleans and
+    nulls: values both writers write alike."""
+    if (
+        type(value) is dict
+        and _TEXT.issuperset(map(type, value))
+        and _PLAIN_SCALARS.issuperset(map(type, value.values()))
+    ):
+        return True  # a flat object, the usual case: checked without a loop in Python
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        kind = type(item)
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    return False
+                if type(child) in _PLAIN_SCALARS:
+                    continue
+                todo.append(child)
+        elif kind is list:
+            todo.extend(item)
+        elif kind not in _PLAIN_SCALARS:
+            return False
+    return True

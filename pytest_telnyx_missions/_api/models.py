@@ -7,6 +7,7 @@ against these very models.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -122,8 +123,14 @@ UUID_ADAPTER: TypeAdapter[UUID] = TypeAdapter(UUID)
 """Validates ids declared ``format: uuid``, as FastAPI validates a ``UUID`` path parameter."""
 
 
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A UUID already in the form ``str(UUID(...))`` writes: parsing it again would change nothing."""
+
+
 def canonical_id(value: str) -> str:
     """A UUID in canonical lower-case form, as the fake stores it; anything else unchanged."""
+    if isinstance(value, str) and CANONICAL_UUID.fullmatch(value):
+        return value  # most ids already are (a regex match is a tenth of a UUID's parse)
     try:
         return str(UUID(value.strip()))
     except (ValueError, AttributeError):

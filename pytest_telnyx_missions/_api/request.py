@@ -68,6 +68,15 @@ class Incoming:
 
     def headers(self) -> dict[str, str]:
         """The headers with lower-case names, as werkzeug's ``EnvironHeaders`` lists them."""
+        names = _HEADER_NAMES
+        try:  # every key seen before (the usual case): one comprehension, half the loop's time
+            return {
+                known: value
+                for key, value in self.environ.items()
+                if (known := names[key]) and (value or key not in _BODY_KEYS)
+            }
+        except KeyError:
+            pass
         headers: dict[str, str] = {}
         for key, value in self.environ.items():
             name = _HEADER_NAMES.get(key)

@@ -5,13 +5,38 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
+from .._api.json_text import DataAnswer
 from .._api.models import canonical_id
 
 UPDATE_RUN = "update_run"
+
+
+class _AnswerField:
+    """The ``response`` field: the pipeline stores an answer as it wrote it (a
+    :class:`~.._api.json_text.DataAnswer`), and its JSON value is made on the first read.
+    A descriptor-typed dataclass field; it has no default (its class access raises)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, entry: None, owner: type | None = None) -> _AnswerField: ...
+    @overload
+    def __get__(self, entry: object, owner: type | None = None) -> Any: ...
+    def __get__(self, entry: object | None, owner: type | None = None) -> Any:
+        if entry is None:
+            raise AttributeError(self._name)
+        value = entry.__dict__[self._name]
+        if type(value) is DataAnswer:
+            value = entry.__dict__[self._name] = value.value
+        return value
+
+    def __set__(self, entry: object, value: Any) -> None:
+        entry.__dict__[self._name] = value
 
 
 @dataclass(frozen=True)
@@ -30,9 +55,9 @@ class RecordedRequest:
     """The parsed JSON body, or None when there was none or it did not parse."""
     status_code: int
     """The status answered; 0 when a fault dropped the connection or sent garbage bytes."""
-    response: Any
+    response: Any = _AnswerField()
     """The JSON body answered, or None (no body, or a dropped/garbled answer)."""
-    time: datetime
+    time: datetime  # type: ignore[misc]  # mypy takes the descriptor for a default
     internal_error: str | None = None
     """The traceback of an exception raised inside the fake while answering, if any."""
     response_headers: Mapping[str, str] = field(default_factory=dict)
@@ -52,6 +77,21 @@ class RecordedRequest:
         answer, a 2xx before it was replaced (``status_code`` is 0 for a dropped connection)."""
         status = self.status_code if self.fault is None else self.processed_status
         return status is not None and 200 <= status < 300
+
+
+_FIELD_COUNT = len(fields(RecordedRequest))
+
+
+def recorded_request(values: dict[str, Any]) -> RecordedRequest:
+    """``RecordedRequest(**values)``, every field given, in a fifth of the time: a frozen
+    dataclass's ``__init__`` sets each of its fields through ``object.__setattr__``, where this
+    hands ``values`` over as the whole ``__dict__`` (the pipeline records every request so)."""
+    if len(values) != _FIELD_COUNT:
+        missing = sorted({f.name for f in fields(RecordedRequest)} - values.keys())
+        raise TypeError(f"recorded_request() needs every field; missing: {', '.join(missing)}")
+    entry = object.__new__(RecordedRequest)
+    object.__setattr__(entry, "__dict__", values)
+    return entry
 
 
 class Journal:
@@ -84,7 +124,10 @@ class Journal:
                 self._forget(self._entries[0])
             self._entries.append(entry)
             for index, key in self._keys(entry):
-                index.setdefault(key, deque()).append(entry)
+                kept = index.get(key)
+                if kept is None:
+                    kept = index[key] = deque()
+                kept.append(entry)
             self._total += 1
             self._recorded.notify_all()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -20,10 +20,10 @@ _M = TypeVar("_M", bound=BaseModel)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """What a handler gets: validated input and the store, already locked. (Not a journal
-    record: the journal's record of a call is ``_journal.calls.RecordedCall``.)"""
+    record: the journal's record of a call is ``_journal.calls.RecordedCall``.) Immutable, and
+    a tuple: made for every request, in a third of a frozen dataclass's time."""
 
     store: Store
     path: Mapping[str, str]

@@ -52,7 +52,7 @@ class Dispatcher:
         self.api = api
         self.lock = lock
         self.user_handlers: UserHandlers | None = None
-        self._mounts: list[tuple[str, Answering]] = []
+        self._mounts: list[tuple[str, str, Answering]] = []  # (prefix, its folder, app)
         self._tests = _TestTokens()
         self.live: Answering | None = None
         """Answers the Missions API in the pipeline's place during a live run (``live/``): it
@@ -61,7 +61,8 @@ class Dispatcher:
     def mount(self, prefix: str, app: Answering) -> None:
         """Answer the paths under ``prefix`` (``/_fake``) with ``app``, before the API: no test
         prefix, no key, no journal, no fault rule."""
-        self._mounts.append((prefix.rstrip("/"), app))
+        prefix = prefix.rstrip("/")
+        self._mounts.append((prefix, prefix + "/", app))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.answer(environ)(environ, start_response)
@@ -70,8 +71,8 @@ class Dispatcher:
         """Answer the request of ``environ`` (left unchanged). Never raises but what a fault
         rule's dropped connection raises in-process."""
         path: str = environ.get("PATH_INFO", "")
-        for prefix, app in self._mounts:
-            if path == prefix or path.startswith(prefix + "/"):
+        for prefix, folder, app in self._mounts:
+            if path == prefix or path.startswith(folder):
                 return app.answer(environ)
         admitted = self._of_this_test(environ)
         if isinstance(admitted, Reply):

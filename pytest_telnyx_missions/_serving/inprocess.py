@@ -112,43 +112,57 @@ def _environ(request: httpx.Request) -> dict[str, Any]:
     raw_path, _, query = url.raw_path.partition(b"?")
     path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
     body = request.content
+    scheme = url.scheme
     environ: dict[str, Any] = {
+        **_FIXED,
         "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": "",
         "PATH_INFO": path.decode("latin-1"),
         "QUERY_STRING": query.decode("latin-1"),
         "SERVER_NAME": url.host,
-        "SERVER_PORT": str(url.port or (443 if url.scheme == "https" else 80)),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": url.scheme,
+        "SERVER_PORT": str(url.port or (443 if scheme == "https" else 80)),
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
-        "wsgi.input_terminated": True,  # the whole body: werkzeug reads it unwrapped
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
     }
-    for raw_key, raw_value in request.headers.raw:
-        key = _ENVIRON_KEYS.get(raw_key) or _environ_key(raw_key)
-        value = raw_value.decode("latin-1")
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    environ.update(_header_entries(tuple(request.headers.raw)))
     environ.setdefault("CONTENT_LENGTH", str(len(body)))
     return environ
 
 
-def _environ_key(raw_key: bytes) -> str:
-    """``environ_key`` of a header name as sent; the few names a client sends are kept (a cap,
-    against a client that sends a new name with each request)."""
-    key = environ_key(raw_key.decode("latin-1"))
-    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_KEPT:
-        _ENVIRON_KEYS[raw_key] = key
-    return key
+_FIXED: dict[str, Any] = {
+    "SCRIPT_NAME": "",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "REMOTE_ADDR": "127.0.0.1",
+    "wsgi.version": (1, 0),
+    "wsgi.input_terminated": True,  # the whole body: werkzeug reads it unwrapped
+    "wsgi.errors": sys.stderr,
+    "wsgi.multithread": True,
+    "wsgi.multiprocess": False,
+    "wsgi.run_once": False,
+}
 
 
-_ENVIRON_KEYS: dict[bytes, str] = {}
-_ENVIRON_KEYS_KEPT = 1024
+def _header_entries(raw: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
+    """The environ entries of a request's headers as sent (a repeated one joined by commas).
+
+    A client sends the same headers again and again: the entries of the latest few hundred sets
+    are kept (a cap, against a client that sends new ones with each request).
+    """
+    entries = _HEADER_ENTRIES.get(raw)
+    if entries is not None:
+        return entries
+    entries = {}
+    for raw_key, raw_value in raw:
+        key = environ_key(raw_key.decode("latin-1"))
+        value = raw_value.decode("latin-1")
+        entries[key] = f"{entries[key]},{value}" if key in entries else value
+    if len(_HEADER_ENTRIES) >= _HEADER_SETS_KEPT:
+        _HEADER_ENTRIES.clear()
+    _HEADER_ENTRIES[raw] = entries
+    return entries
+
+
+_HEADER_ENTRIES: dict[tuple[tuple[bytes, bytes], ...], dict[str, str]] = {}
+_HEADER_SETS_KEPT = 256
 
 
 def _parse_wire(raw: bytes, request: httpx.Request) -> Answer:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K", bound=Hashable)
@@ -39,8 +40,13 @@ class Order(Generic[V]):
     """The row's attributes the groups and the sort value read (beside the key): a change that
     keeps them all leaves the row where it is, costing no index work."""
 
+    _read: Callable[[V], Any] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_read", attrgetter(*self.reads) if self.reads else None)
+
     def moves(self, old: V, new: V) -> bool:
-        return any(getattr(old, name) != getattr(new, name) for name in self.reads)
+        return self._read is not None and self._read(old) != self._read(new)
 
 
 class Loaded(Generic[K, V]):

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from .._api.models import FINISHED_STEP_STATUSES, TERMINAL_RUN_STATUSES, MissionRun, PlanStep
+
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
 
 # The documented transitions ("cancel a running or paused run", "pause a running run", "resume a
 # paused run"), enforced only with strict_transitions; the answer to a breach is the fake's guess.
@@ -32,7 +37,7 @@ def updated_run(run: MissionRun, changes: dict[str, Any], now: datetime) -> Miss
         else:
             new["finished_at"] = None
     new["updated_at"] = now
-    return run.model_copy(update=new)
+    return replaced(run, new)
 
 
 def check_transition(run: MissionRun, status: str | None, action: str | None) -> None:
@@ -66,4 +71,17 @@ def updated_step(step: PlanStep, changes: dict[str, Any], now: datetime) -> Plan
             new["completed_at"] = now
         else:
             new["started_at"] = new["completed_at"] = None
-    return step.model_copy(update=new)
+    return replaced(step, new)
+
+
+def replaced(model: _M, changes: dict[str, Any]) -> _M:
+    """``model.model_copy(update=changes)`` for the store's models (frozen, no extra fields, no
+    private attributes) in about half its time: the new ``__dict__`` is made in one merge
+    instead of a copy and an update, and nothing is looked up for extras or private values."""
+    cls = type(model)
+    copied = cls.__new__(cls)
+    _set(copied, "__dict__", {**model.__dict__, **changes})
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
+    _set(copied, "__pydantic_private__", None)
+    return copied

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
@@ -84,9 +84,9 @@ class Firing:
         """What to send instead of ``outcome`` (the pipeline's own, when it passed through)."""
         fault = self.fault
         if fault.drop:
-            return replace(outcome, status=0, body=None, headers={}, wire=b"")
+            return outcome._replace(status=0, body=None, headers={}, wire=b"")
         if fault.malformed == "garbage":
-            return replace(outcome, status=0, body=None, headers={}, wire=_GARBAGE)
+            return outcome._replace(status=0, body=None, headers={}, wire=_GARBAGE)
         headers = fault.response_headers()
         if fault.status is not None:
             status, body = fault.status, self._error_body(fault.status)
@@ -95,10 +95,10 @@ class Firing:
         else:  # truncated, not applied: a plausible start of a success answer, cut anyway
             status, body = self.operation.success_status, {"data": dict(self.params)}
         if fault.malformed == "truncated":
-            return replace(
-                outcome, status=status, body=None, headers=headers, wire=_cut(status, body, headers)
+            return outcome._replace(
+                status=status, body=None, headers=headers, wire=_cut(status, body, headers)
             )
-        return replace(outcome, status=status, body=body, headers=headers, wire=None)
+        return outcome._replace(status=status, body=body, headers=headers, wire=None)
 
     def _error_body(self, status: int) -> Any:
         fault = self.fault

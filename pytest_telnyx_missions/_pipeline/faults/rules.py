@@ -269,6 +269,8 @@ class FaultRegistry:
 
         Raises ``PredicateFailed`` when a rule's ``when=`` raises.
         """
+        if not self._rules:  # the common case, read without the lock: a list is replaced whole
+            return None
         with self._lock:
             for rule in self._rules:
                 if rule.matches(operation.name, params, sent):
@@ -303,6 +305,8 @@ class FaultRegistry:
     def may_delay(self) -> bool:
         """Whether a live rule could delay an answer (an in-process client then waits on a
         thread, so that its read timeout can run out as over a socket)."""
+        if not self._rules:
+            return False
         with self._lock:
             return any(
                 fault.delay for rule in self._rules if not rule.exhausted for fault in rule.faults

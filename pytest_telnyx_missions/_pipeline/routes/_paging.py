@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from pydantic import BaseModel
+
+from ..._api.json_text import DataAnswer, data_answer
+
+Answer: TypeAlias = "DataAnswer | dict[str, Any]"
+"""What a handler returns: the answer's JSON body (``data`` of one item is already written)."""
 
 
 class _Paged(Protocol):
@@ -30,8 +35,8 @@ def page(items: Sequence[BaseModel], query: _Paged) -> dict[str, Any]:
     }
 
 
-def data(item: BaseModel) -> dict[str, Any]:
-    return {"data": item.model_dump(mode="json")}
+def data(item: BaseModel) -> Answer:
+    return data_answer(item)
 
 
 def data_list(items: Sequence[BaseModel]) -> dict[str, Any]:

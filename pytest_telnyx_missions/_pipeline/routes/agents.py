@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..._api.models import LinkTelnyxAgentRequest
 from ..operations import Call
-from ._paging import data, data_list
+from ._paging import Answer, data, data_list
 
 
-def list_telnyx_agents(call: Call) -> dict[str, Any]:
+def list_telnyx_agents(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     return data_list(call.store.agents_of(run.run_id))
 
 
-def link_telnyx_agent(call: Call) -> dict[str, Any]:
+def link_telnyx_agent(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     agent_id = call.body_as(LinkTelnyxAgentRequest).telnyx_agent_id
     return data(call.store.link_agent(run, agent_id))

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..._api.models import CreateEventRequest, Event, RecentEventsQuery, RunEventsQuery
 from ..operations import Call
-from ._paging import data, page
+from ._paging import Answer, data, page
 
 
-def list_recent_events(call: Call) -> dict[str, Any]:
+def list_recent_events(call: Call) -> Answer:
     query = call.query_as(RecentEventsQuery)
     return page(call.store.recent_events(query.type), query)  # newest first
 
 
-def list_events(call: Call) -> dict[str, Any]:
+def list_events(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     query = call.query_as(RunEventsQuery)
     events = call.store.events_listed(run.run_id, query.type, query.step_id, query.agent_id)
     return page(events, query)  # oldest first: the order things happened
 
 
-def log_event(call: Call) -> dict[str, Any]:
+def log_event(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     sent = call.body_as(CreateEventRequest)
     if sent.idempotency_key is not None:
@@ -37,6 +35,6 @@ def log_event(call: Call) -> dict[str, Any]:
     return data(call.store.put_event(event))
 
 
-def get_event(call: Call) -> dict[str, Any]:
+def get_event(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     return data(call.store.event(run, call.path["event_id"]))

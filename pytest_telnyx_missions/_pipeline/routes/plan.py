@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from ..._api.errors import validation_error, value_error
 from ..._api.models import (
@@ -15,22 +14,22 @@ from ..._api.models import (
     UpdatePlanStepRequest,
 )
 from ..operations import Call
-from ._paging import data, data_list
+from ._paging import Answer, data, data_list
 
 
-def get_plan(call: Call) -> dict[str, Any]:
+def get_plan(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     return data_list(call.store.plan_of(run.run_id))
 
 
-def create_plan(call: Call) -> dict[str, Any]:
+def create_plan(call: Call) -> Answer:
     """A run's plan; creating it again replaces the old one (README: the spec declares no 409)."""
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     steps = _new_steps(run, call.body_as(CreatePlanRequest).steps, existing=())
     return data_list(call.store.replace_plan(run, steps))
 
 
-def add_plan_steps(call: Call) -> dict[str, Any]:
+def add_plan_steps(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     existing = {step.step_id for step in call.store.plan_of(run.run_id)}
     steps = _new_steps(run, call.body_as(AddPlanStepsRequest).steps, existing=existing)
@@ -58,12 +57,12 @@ def _new_steps(
     return [PlanStep(run_id=run.run_id, **step.model_dump(mode="json")) for step in sent]
 
 
-def get_plan_step(call: Call) -> dict[str, Any]:
+def get_plan_step(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     return data(call.store.step(run, call.path["step_id"]))
 
 
-def update_plan_step(call: Call) -> dict[str, Any]:
+def update_plan_step(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     step = call.store.step(run, call.path["step_id"])
     changes = call.body_as(UpdatePlanStepRequest).model_dump(mode="json", exclude_unset=True)

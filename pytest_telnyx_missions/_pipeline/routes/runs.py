@@ -6,22 +6,22 @@ from typing import Any
 
 from ..._api.models import CreateMissionRunRequest, MissionRun, RunsQuery, UpdateMissionRunRequest
 from ..operations import Call
-from ._paging import data, page
+from ._paging import Answer, data, page
 
 
-def list_recent_runs(call: Call) -> dict[str, Any]:
+def list_recent_runs(call: Call) -> Answer:
     # Newest first; the status filter is a plain string, so an unknown one finds nothing.
     query = call.query_as(RunsQuery)
     return page(call.store.runs_listed(None, query.status), query)
 
 
-def list_runs(call: Call) -> dict[str, Any]:
+def list_runs(call: Call) -> Answer:
     mission = call.store.mission(call.path["mission_id"])
     query = call.query_as(RunsQuery)
     return page(call.store.runs_listed(mission.mission_id, query.status), query)
 
 
-def create_run(call: Call) -> dict[str, Any]:
+def create_run(call: Call) -> Answer:
     mission = call.store.mission(call.path["mission_id"])
     sent = call.body if isinstance(call.body, CreateMissionRunRequest) else None
     now = call.store.now()
@@ -37,18 +37,18 @@ def create_run(call: Call) -> dict[str, Any]:
     return data(call.store.put_run(run))
 
 
-def get_run(call: Call) -> dict[str, Any]:
+def get_run(call: Call) -> Answer:
     return data(call.store.run(call.path["mission_id"], call.path["run_id"]))
 
 
-def update_run(call: Call) -> dict[str, Any]:
+def update_run(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     changes = call.body_as(UpdateMissionRunRequest).model_dump(mode="json", exclude_unset=True)
     return data(call.store.update_run(run, changes))
 
 
 def _set_status(action: str, status: str) -> Any:
-    def handler(call: Call) -> dict[str, Any]:
+    def handler(call: Call) -> Answer:
         run = call.store.run(call.path["mission_id"], call.path["run_id"])
         return data(call.store.update_run(run, {"status": status}, action=action))
 
