@@ -119,3 +119,37 @@ def test_not_json_is_a_400(fake: FakeMissions) -> None:
     answer = httpx.post(f"{fake.url}/_fake/missions", content=b"{nope")
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("Invalid add_mission body: body: Invalid JSON")
+
+
+def _bad_bodies(fake: FakeMissions) -> dict[str, dict[str, Any]]:
+    """One mistake per resource: an unknown field where the method has a schema, a mission the
+    fake does not have where it takes any JSON fields (an attachment)."""
+    typo = {"stauts": "failed"}
+    nowhere = {"mission_id": MISSION, "name": "x"}
+    return {
+        "missions": {"nmae": "x"},
+        "runs": typo,
+        "events": {**_required(fake, "events"), "summery": "x"},
+        "plan_steps": {**_required(fake, "plan_steps"), **typo},
+        "agents": {**_required(fake, "agents"), "telnyx_agnet_id": "b"},
+        "knowledge_bases": nowhere,
+        "mcp_servers": nowhere,
+        "tools": nowhere,
+    }
+
+
+@pytest.mark.parametrize("resource", list(ARRANGING_METHODS))
+def test_every_resource_refuses_with_the_add_methods_own_message(
+    fake: FakeMissions, resource: str
+) -> None:
+    method = ARRANGING_METHODS[resource]
+    body = _bad_bodies(fake)[resource]
+    with pytest.raises((TypeError, ValueError, LookupError)) as raised:
+        getattr(fake, method)(**body)
+    answer = _post(fake, resource, body)
+    assert (answer.status_code, answer.json()) == (
+        400,
+        # Python names a plain signature's method by its class (Arranger.link_agent()); the
+        # control API by the name the caller knows.
+        {"error": f"Invalid {method} body: {str(raised.value).removeprefix('Arranger.')}"},
+    )

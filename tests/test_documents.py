@@ -345,6 +345,19 @@ def test_the_control_api_reset_after_a_put_state_goes_back_to_seeded_data(
     assert fake.dump_state() == FakeMissions(seed=7, runs=7).dump_state()
 
 
+@pytest.mark.parametrize("named", [{"seed": 7}, {"runs": 5}, {"missions": 3}])
+def test_each_seeded_option_alone_leaves_a_loaded_document_in_python_and_over_http(
+    fake: FakeMissions, named: dict[str, int]
+) -> None:
+    expected = FakeMissions(**named).dump_state()  # type: ignore[arg-type]
+    fake.load_state(minimal())
+    fake.reset(**named)  # type: ignore[arg-type]
+    assert fake.dump_state() == expected
+    assert httpx.put(f"{fake.url}/_fake/state", json=minimal()).status_code == 204
+    assert httpx.post(f"{fake.url}/_fake/reset", json=named).status_code == 204
+    assert fake.dump_state() == expected
+
+
 def test_a_document_is_not_changed_by_loading_it() -> None:
     doc = minimal(metadata={"a": [1]})
     kept = copy.deepcopy(doc)
