@@ -65,6 +65,9 @@ class StandIn:
         self.key = key
         self.fake = FakeMissions(seed=seed, runs=existing, missions=existing, clock=clock)
         self.mutate = mutate
+        self.refuse: Callable[[Seen], int | None] | None = None
+        """``refuse(seen) -> status``: answer that status (in the Telnyx envelope) without
+        asking the fake, so nothing changes; None lets the request through."""
         self.seen: list[Seen] = []
         self.answered: list[Reply] = []
         """Each answer as it left, in order: what a client of a proxy must get unchanged."""
@@ -112,18 +115,20 @@ class StandIn:
         request = Incoming(environ)
         body = request.body
         authorization = request.header("Authorization")
+        seen = Seen(
+            request.method,
+            request.path,
+            environ.get("QUERY_STRING", ""),
+            authorization,
+            _json_or_none(body),
+        )
         with self._lock:
-            self.seen.append(
-                Seen(
-                    request.method,
-                    request.path,
-                    environ.get("QUERY_STRING", ""),
-                    authorization,
-                    _json_or_none(body),
-                )
-            )
-        if authorization != f"Bearer {self.key}":
-            refused = telnyx_error(401)
+            self.seen.append(seen)
+        status = 401 if authorization != f"Bearer {self.key}" else None
+        if status is None and self.refuse is not None:
+            status = self.refuse(seen)
+        if status is not None:
+            refused = telnyx_error(status)
             return to_reply(Outcome(refused.status, refused.body))(environ, start_response)
         again = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         again.pop("wsgi.input_terminated", None)

@@ -68,7 +68,7 @@ def test_live_it_covers_every_operation_and_finds_no_divergence_nor_on_replay(
     assert _only_passed(result)
     result.stdout.fnmatch_lines(["no divergence: the fake answered every compared request*"])
     sent = {operation_of(seen.method, seen.path) for seen in upstream.requests()}
-    assert sent == {operation.name for operation in OPERATIONS}
+    assert {operation.name for operation in OPERATIONS} <= sent  # and an unknown route
     assert upstream.mission_ids() == theirs  # everything it made, deleted; the rest kept
     report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
     assert report["divergences"] == []

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -193,3 +195,37 @@ def test_state_auto_create_and_clock_markers_fail_a_live_test(
     result.assert_outcomes(errors=1)
     name = option.partition("=")[0]
     result.stdout.fnmatch_lines([f"*telnyx_missions({name}=...) cannot be used in a live run*"])
+
+
+def test_the_test_gets_the_upstreams_answer_unchanged(
+    pytester: pytest.Pytester, upstream: StandIn, live_key: str
+) -> None:
+    def upstream_only(sent: Any, answer: Any) -> Any:
+        if sent.method == "GET" and isinstance(answer.body, dict):
+            headers = {**answer.headers, "x-upstream-only": "yes"}
+            return replace(answer, headers=headers, body={**answer.body, "real_only": [1, "two"]})
+        return answer
+
+    upstream.mutate = upstream_only
+    tests = """
+        import os
+
+        import httpx
+        import pytest
+
+
+        @pytest.mark.telnyx_missions(live=True)
+        def test_reads(telnyx_missions):
+            auth = {"Authorization": "Bearer " + os.environ["TELNYX_API_KEY"]}
+            with httpx.Client(base_url=os.environ["TELNYX_BASE_URL"], headers=auth) as http:
+                made = http.post("ai/missions", json={"name": "as-is"}).json()["data"]
+                got = http.get("ai/missions/" + made["mission_id"])
+            assert got.headers["x-upstream-only"] == "yes"
+            assert got.json()["real_only"] == [1, "two"]
+            # the stand-in's clock (2030), not the fake's: the body is the upstream's
+            assert got.json()["data"]["created_at"].startswith("2030-01-02T03:04")
+            assert telnyx_missions.missions[0].created_at.year != 2030
+    """
+    result = run_live(pytester, upstream, tests)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*1 x poorer key_only_in_real get_mission $.real_only"])

@@ -306,11 +306,12 @@ def test_the_table_is_wide_enough() -> None:
     assert len(kinds) >= 12
 
 
-@pytest.mark.parametrize("standin_seed", [4242, 7])
+@pytest.mark.parametrize(("standin_seed", "existing"), [(4242, 2), (7, 2), (4242, 25)])
 def test_the_unmutated_stand_in_gives_nothing_live_and_on_replay(
-    standin_seed: int, tmp_path: Path
+    standin_seed: int, existing: int, tmp_path: Path
 ) -> None:
-    with pair(standin_seed=standin_seed) as made:
+    """Another seed, another clock; and an organisation with more missions than a page."""
+    with pair(standin_seed=standin_seed, existing=existing) as made:
         with made.client() as client:
             scenario(client)
         assert len(made.exchanges) == 14

@@ -9,7 +9,8 @@ requests the test sent and the real API's answers, nothing else:
 - headers by allowlist: the answer's headers the SDK acts on, no request header at all (so
   never an ``Authorization``); a request body not sent as JSON keeps its bytes (``raw_body``,
   text, or ``raw_body_base64`` when not UTF-8) and its ``content_type``, ids in it masked the
-  same way, so that a replay sends the same bytes;
+  same way, so that a replay sends the same bytes; a request sent without a usable key is
+  marked ``"authorized": false`` (never the header itself), and replayed without one;
 - lists that span the organisation keep only the items of this test's own resources;
 - the live key is never written: each of its forms (raw, URL-encoded, JSON-escaped) is replaced
   in the encoded bytes, which are then scanned for it before they reach the disk.
@@ -121,11 +122,12 @@ def mask_exchanges(exchanges: Iterable[ExchangeLike]) -> list[RecordedExchange]:
                 "/".join(masks.get(part, part) for part in exchange.operation.split("/")),
                 Sent(
                     sent.method.upper(),
-                    "/".join(masks.get(segment, segment) for segment in sent.path.split("/")),
+                    "/".join(_masked_segment(segment, masks) for segment in sent.path.split("/")),
                     {name: masks.get(value, value) for name, value in sent.query.items()},
                     _masked(sent.body, masks, ""),
                     None if sent.raw is None else _raw_masked(sent.raw, masks),
                     sent.content_type,
+                    sent.authorized,
                 ),
                 Answer(real.status, _allowed(real.headers), _masked(body, masks, "")),
             )
@@ -148,6 +150,7 @@ def cassette_json(
                     "query": dict(exchange.sent.query),
                     "body": exchange.sent.body,
                     **_raw_fields(exchange.sent, key),
+                    **({} if exchange.sent.authorized else {"authorized": False}),
                 },
                 "response": {
                     "status": exchange.real.status,
@@ -221,6 +224,7 @@ def _exchange(item: Mapping[str, Any]) -> RecordedExchange:
             request.get("body"),
             raw,
             None if content_type is None else str(content_type),
+            request.get("authorized", True) is not False,
         ),
         Answer(
             int(response["status"]),
@@ -268,6 +272,18 @@ def _masked(value: Any, masks: Mapping[str, str], key: str, depth: int = 0) -> A
     if isinstance(value, str):
         return masks.get(value, value) if is_id_key(key) else quoted_ids_masked(value, masks)
     return value
+
+
+def _masked_segment(segment: str, masks: Mapping[str, str]) -> str:
+    """A path segment as its placeholder; an id the client spelled in upper case (the API
+    reads ids in any case) as its placeholder in upper case, ``<MISSION_ID:1>``, so that its
+    replay spells it so too."""
+    if segment in masks:
+        return masks[segment]
+    lowered = segment.lower()
+    if lowered != segment and segment.isupper() and lowered in masks:
+        return masks[lowered].upper()
+    return segment
 
 
 def quoted_ids_masked(text: str, masks: Mapping[str, str]) -> str:

@@ -101,6 +101,8 @@ class Sent:
     body: Any
     raw: bytes | None = None
     content_type: str | None = None
+    authorized: bool = True
+    """False when the client sent no usable Bearer key (passed on as sent: compared too)."""
 
 
 @dataclass(frozen=True)

@@ -220,12 +220,23 @@ def _with_ids(sent: Sent, ids: Mapping[str, str]) -> Sent:
         raw = text.encode("latin-1")
     return Sent(
         sent.method,
-        "/".join(ids.get(segment, segment) for segment in sent.path.split("/")),
+        "/".join(_unmasked_segment(segment, ids) for segment in sent.path.split("/")),
         {name: ids.get(value, value) for name, value in sent.query.items()},
         _substituted(sent.body, ids),
         raw,
         sent.content_type,
+        sent.authorized,
     )
+
+
+def _unmasked_segment(segment: str, ids: Mapping[str, str]) -> str:
+    """A path segment's id for its placeholder (an upper-case placeholder: the id upper-cased)."""
+    if segment in ids:
+        return ids[segment]
+    lowered = segment.lower()
+    if lowered != segment and lowered in ids:
+        return ids[lowered].upper()
+    return segment
 
 
 def _prose_masked(value: Any, masks: Mapping[str, str], key: str = "", depth: int = 0) -> Any:
@@ -267,7 +278,6 @@ def _ask(fake: FakeMissions, sent: Sent) -> Answer:
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_AUTHORIZATION": f"Bearer {_REPLAY_KEY}",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
@@ -278,6 +288,8 @@ def _ask(fake: FakeMissions, sent: Sent) -> Answer:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+    if sent.authorized:  # else sent without a usable key, as recorded: the 401 compares
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {_REPLAY_KEY}"
     if sent.content_type is not None:
         environ["CONTENT_TYPE"] = sent.content_type
     elif body:

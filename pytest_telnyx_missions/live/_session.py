@@ -239,7 +239,9 @@ class LiveSession:
             body = self.fence.tagged(request.method, request.path, parsed)
             raw = request.body if body is parsed else dump_json(body)
             query = {key: values[-1] for key, values in request.query.items()}
+            authorization = _authorization_for(request)
             sent = Sent(request.method, api_path(request.path), query, body)
+            sent = replace(sent, authorized=authorization == "live")
             content_type = admitted.get("CONTENT_TYPE")
             if raw and (body is None or "json" not in (content_type or "json").lower()):
                 # not sent as JSON: its bytes, so that a cassette's replay sends the same
@@ -258,7 +260,7 @@ class LiveSession:
                     query=admitted.get("QUERY_STRING", ""),
                     body=raw,
                     content_type=content_type or (_JSON if raw else None),
-                    authorization=_authorization_for(request),
+                    authorization=authorization,
                 )
             except BudgetExhausted as spent:
                 return self._refused(record, 429, str(spent))
