@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import typing
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -176,15 +177,26 @@ def test_problems_are_named_once_each_and_references_to_bad_items_are_not_repeat
 
 
 def test_document_items_have_the_api_models_fields() -> None:
-    pairs: list[tuple[type[BaseModel], type[BaseModel]]] = [
-        (document_model.MissionItem, Mission),
-        (document_model.RunItem, MissionRun),
-        (document_model.EventItem, Event),
-        (document_model.StepItem, PlanStep),
-        (document_model.AgentItem, TelnyxAgent),
+    pairs: list[tuple[str, type[Any], type[BaseModel]]] = [
+        ("missions", document_model.MissionItem, Mission),
+        ("runs", document_model.RunItem, MissionRun),
+        ("events", document_model.EventItem, Event),
+        ("plan_steps", document_model.StepItem, PlanStep),
+        ("telnyx_agents", document_model.AgentItem, TelnyxAgent),
     ]
-    for item, model in pairs:
-        assert list(item.model_fields) == list(model.model_fields), item.__name__
+    loaded = document_model.DOCUMENT.validate_python(
+        {
+            "missions": [{"mission_id": "m", "name": "M"}],
+            "runs": [{"run_id": RUN, "mission_id": MISSION, "status": "running"}],
+            "events": [{"event_id": "e", "run_id": RUN, "type": "custom", "summary": "s"}],
+            "plan_steps": [{"step_id": "s", "run_id": RUN, "sequence": 1, "description": "d"}],
+            "telnyx_agents": [{"run_id": RUN, "telnyx_agent_id": "a"}],
+        }
+    )
+    for key, item, model in pairs:
+        assert list(typing.get_type_hints(item)) == list(model.model_fields), key
+        # Every field, in the model's order: the loader makes the model's values of this dict.
+        assert list(getattr(loaded, key)[0]) == list(model.model_fields), key
 
 
 def test_a_constructed_item_equals_a_validated_one() -> None:

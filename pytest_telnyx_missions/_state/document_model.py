@@ -12,15 +12,26 @@ Ids are checked by :mod:`.documents` (their rules need the whole document), not 
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
+from typing_extensions import NotRequired, TypedDict
 
 from .._api.models import RunStatusName, StepStatusName
 
-__all__ = ["DOCUMENT", "UNSET", "StateDocument", "document_problems"]
+__all__ = ["DOCUMENT", "ITEM_FIELDS", "UNSET", "StateDocument", "document_problems"]
 
 UNSET = datetime(1, 1, 1, tzinfo=timezone.utc)
 """The default of a derived time left out of an item (compared by identity, never served)."""
@@ -28,65 +39,90 @@ UNSET = datetime(1, 1, 1, tzinfo=timezone.utc)
 _Free = dict[str, JsonValue] | None
 
 
-class _Item(BaseModel):
-    # Not frozen, and validated once: the loader fills derived times into the item's own dict.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, revalidate_instances="never")
+_ITEM_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
+# Items are TypedDicts, not models: pydantic makes a dict about three times as fast as a model
+# instance, fills every field left out with its default, in the fields' order, and the loader
+# makes the store's models from these dicts as they are, without validating again.
+_Derived: TypeAlias = Annotated[AwareDatetime, Field(default=UNSET)]
+_DerivedOrNull: TypeAlias = Annotated[AwareDatetime | None, Field(default=UNSET)]
+_Text: TypeAlias = Annotated[str | None, Field(default=None)]
+_FreeField: TypeAlias = Annotated[_Free, Field(default=None)]
 
 
-class MissionItem(_Item):
+@with_config(_ITEM_CONFIG)
+class MissionItem(TypedDict):
     mission_id: str
     name: str
-    execution_mode: Literal["external", "managed"] = "external"
-    created_at: AwareDatetime = UNSET
-    updated_at: AwareDatetime = UNSET
-    description: str | None = None
-    model: str | None = None
-    instructions: str | None = None
-    metadata: _Free = None
+    execution_mode: NotRequired[
+        Annotated[Literal["external", "managed"], Field(default="external")]
+    ]
+    created_at: NotRequired[_Derived]
+    updated_at: NotRequired[_Derived]
+    description: NotRequired[_Text]
+    model: NotRequired[_Text]
+    instructions: NotRequired[_Text]
+    metadata: NotRequired[_FreeField]
 
 
-class RunItem(_Item):
+@with_config(_ITEM_CONFIG)
+class RunItem(TypedDict):
     run_id: str
     mission_id: str
     status: RunStatusName
-    input: _Free = None
-    started_at: AwareDatetime = UNSET
-    finished_at: AwareDatetime | None = UNSET
-    result_summary: str | None = None
-    result_payload: _Free = None
-    error: str | None = None
-    metadata: _Free = None
-    updated_at: AwareDatetime = UNSET
+    input: NotRequired[_FreeField]
+    started_at: NotRequired[_Derived]
+    finished_at: NotRequired[_DerivedOrNull]
+    result_summary: NotRequired[_Text]
+    result_payload: NotRequired[_FreeField]
+    error: NotRequired[_Text]
+    metadata: NotRequired[_FreeField]
+    updated_at: NotRequired[_Derived]
 
 
-class EventItem(_Item):
+@with_config(_ITEM_CONFIG)
+class EventItem(TypedDict):
     event_id: str
     run_id: str
     type: str
     summary: str
-    timestamp: AwareDatetime = UNSET
-    step_id: str | None = None
-    agent_id: str | None = None
-    payload: _Free = None
-    idempotency_key: str | None = None
+    timestamp: NotRequired[_Derived]
+    step_id: NotRequired[_Text]
+    agent_id: NotRequired[_Text]
+    payload: NotRequired[_FreeField]
+    idempotency_key: NotRequired[_Text]
 
 
-class StepItem(_Item):
+@with_config(_ITEM_CONFIG)
+class StepItem(TypedDict):
     step_id: str
     run_id: str
     sequence: int
     description: str
-    status: StepStatusName = "pending"
-    parent_step_id: str | None = None
-    started_at: AwareDatetime | None = UNSET
-    completed_at: AwareDatetime | None = UNSET
-    metadata: _Free = None
+    status: NotRequired[Annotated[StepStatusName, Field(default="pending")]]
+    parent_step_id: NotRequired[_Text]
+    started_at: NotRequired[_DerivedOrNull]
+    completed_at: NotRequired[_DerivedOrNull]
+    metadata: NotRequired[_FreeField]
 
 
-class AgentItem(_Item):
+@with_config(_ITEM_CONFIG)
+class AgentItem(TypedDict):
     run_id: str
     telnyx_agent_id: str
-    created_at: AwareDatetime = UNSET
+    created_at: NotRequired[_Derived]
+
+
+ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    key: tuple(typing.get_type_hints(item))
+    for key, item in (
+        ("missions", MissionItem),
+        ("runs", RunItem),
+        ("events", EventItem),
+        ("plan_steps", StepItem),
+        ("telnyx_agents", AgentItem),
+    )
+}
+"""Each item's fields, in the API model's order (a test holds them equal)."""
 
 
 class _Attachment(BaseModel):
@@ -113,7 +149,7 @@ class ToolItem(_Attachment):
 class StateDocument(BaseModel):
     """What ``dump_state`` writes and ``load_state`` reads; a key left out is an empty list."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     missions: list[MissionItem] = []
     runs: list[RunItem] = []
@@ -127,9 +163,16 @@ class StateDocument(BaseModel):
 
 DOCUMENT: TypeAdapter[StateDocument] = TypeAdapter(StateDocument)
 DOC_KEYS: tuple[str, ...] = tuple(StateDocument.model_fields)
-_ITEM_MODELS: dict[str, type[BaseModel]] = {
-    key: info.annotation.__args__[0]  # type: ignore[union-attr]
-    for key, info in StateDocument.model_fields.items()
+_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    **ITEM_FIELDS,
+    **{
+        key: tuple(model.model_fields)
+        for key, model in (
+            ("knowledge_bases", KnowledgeBaseItem),
+            ("mcp_servers", McpServerItem),
+            ("tools", ToolItem),
+        )
+    },
 }
 _FREE_FIELDS = frozenset({"metadata", "input", "result_payload", "payload"})
 _JSON_TAGS = frozenset({"dict", "list", "str", "int", "float", "bool"})
@@ -155,12 +198,12 @@ def _problem(details: Mapping[str, Any]) -> str:
     where = f"{key}[{loc[1]}]"
     rest = loc[2:]
     if not rest:
-        if kind == "model_type":
+        if kind in ("model_type", "dict_type"):
             return f"{where}: expected an object, got {details.get('input')!r}"
         return f"{where}: {_message(details)}"
     field = str(rest[0])
     if kind == "extra_forbidden":
-        fields = ", ".join(_ITEM_MODELS[key].model_fields)
+        fields = ", ".join(_ITEM_FIELDS[key])
         return f"{where}.{field}: unknown field (fields: {fields})"
     path = field + _json_path(rest[1:], tag_first=field not in _FREE_FIELDS)
     if kind == "recursion_depth_exceeded":

@@ -15,7 +15,16 @@ loaded rows and m changed ones, without sorting or filtering the rows.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Hashable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, overload
@@ -50,24 +59,40 @@ class Order(Generic[V]):
 
 
 class Loaded(Generic[K, V]):
-    """The rows of a snapshot with their orders built: made once, read by every reset."""
+    """The rows of a snapshot with their orders: made once, read by every reset.
+
+    An order's groups are built the first time a listing or a change reads them, not with the
+    rows: a test that never lists nor moves a row never pays for them, and a reset never does.
+    """
 
     def __init__(self, rows: Iterable[tuple[K, V]], orders: Mapping[str, Order[V]]) -> None:
         self.values: dict[K, V] = dict(rows)
         self.keys: list[K] = list(self.values)
-        self.number: dict[K, int] = {key: n for n, key in enumerate(self.keys)}
+        self.number: dict[K, int] = dict(zip(self.keys, range(len(self.keys)), strict=True))
         self.orders = orders
-        self.groups: dict[str, dict[Hashable, list[_Place]]] = {}
-        for name, order in orders.items():
-            groups: dict[Hashable, list[_Place]] = {}
-            for number, key in enumerate(self.keys):
-                row = self.values[key]
-                place = (order.sort_value(row), number)
-                for group in order.groups(key, row):
-                    groups.setdefault(group, []).append(place)
-            for places in groups.values():
-                places.sort()
-            self.groups[name] = groups
+        self._groups: dict[str, dict[Hashable, list[_Place]]] = {}
+
+    def groups(self, name: str) -> dict[Hashable, list[_Place]]:
+        """Each group of the order ``name``: its rows' places, sorted."""
+        found = self._groups.get(name)
+        if found is None:  # built twice at worst, by two threads racing: the same result
+            found = self._groups[name] = self._build(self.orders[name])
+        return found
+
+    def _build(self, order: Order[V]) -> dict[Hashable, list[_Place]]:
+        rows = list(self.values.values())
+        places = sorted(zip(map(order.sort_value, rows), range(len(rows)), strict=True))
+        # In sorted order: each group's places come out sorted, with no sort per group.
+        memberships = list(map(order.groups, self.keys, rows))
+        groups: dict[Hashable, list[_Place]] = {}
+        for place in places:
+            for group in memberships[place[1]]:
+                found = groups.get(group)
+                if found is None:
+                    groups[group] = [place]
+                else:
+                    found.append(place)
+        return groups
 
 
 @dataclass
@@ -126,6 +151,16 @@ class Table(Mapping[K, V]):
             yield from self._loaded.keys
         yield from list(self._key_at.values())
 
+    def values(self) -> ValuesView[V]:
+        if not self._values and not self._hidden:  # unchanged: the loaded rows, read in C
+            return self._loaded.values.values()
+        return super().values()
+
+    def items(self) -> ItemsView[K, V]:
+        if not self._values and not self._hidden:
+            return self._loaded.values.items()
+        return super().items()
+
     # -- writing ------------------------------------------------------------------------------
     def put(self, key: K, row: V) -> None:
         old = self.get(key, _MISSING)
@@ -177,7 +212,7 @@ class Table(Mapping[K, V]):
     # A place is either in the loaded group (and not removed there) or among the added, never
     # both: a row back where it was loaded is restored there rather than added.
     def _place(self, name: str, groups: Iterable[Hashable], place: _Place) -> None:
-        changes, loaded = self._changes[name], self._loaded.groups[name]
+        changes, loaded = self._changes[name], self._loaded.groups(name)
         for group in groups:
             found = changes.get(group)
             if found is None:
@@ -194,7 +229,7 @@ class Table(Mapping[K, V]):
                 insort(found.added, place)
 
     def _unplace(self, name: str, groups: Iterable[Hashable], place: _Place) -> None:
-        changes, loaded = self._changes[name], self._loaded.groups[name]
+        changes, loaded = self._changes[name], self._loaded.groups(name)
         for group in groups:
             found = changes.get(group)
             if found is None:
@@ -213,7 +248,7 @@ class Table(Mapping[K, V]):
         changes = self._changes[order].get(group)
         return Listing(
             self,
-            self._loaded.groups[order].get(group, _NOTHING),
+            self._loaded.groups(order).get(group, _NOTHING),
             changes.removed if changes else _NOTHING,
             changes.added if changes else _NOTHING,
         )

@@ -1,0 +1,378 @@
+"""The checks a state document needs as a whole, over the items pydantic accepted.
+
+Each kind of item is checked in bulk first, with set and regex operations that run in C: every
+id already one a path carries unchanged, no id twice, every reference to an item that exists.
+When that holds (any document the fake wrote, and most written by hand), the store's models are
+made straight from the validated items. When it does not, the kind is checked item by item,
+which finds the same items good and names every bad one (``runs[2].run_id: ...``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from operator import itemgetter
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .._api.models import (
+    FINISHED_STEP_STATUSES,
+    TERMINAL_RUN_STATUSES,
+    Event,
+    Mission,
+    MissionRun,
+    PlanStep,
+    TelnyxAgent,
+)
+from .clock import CLOCK_STEP, json_time
+from .document_model import DOC_KEYS, DOCUMENT, UNSET, document_problems
+from .path_ids import canonical, path_id
+from .snapshot import ATTACHMENT_KINDS, AttachmentKey
+
+__all__ = ["Loader", "construct"]
+
+_M = TypeVar("_M", bound=BaseModel)
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Ids that need none of path_id's checks: a canonical UUID, or a short plain segment. The
+# bulk forms match a whole column joined by newlines (which no id of these forms holds).
+_SHORT = r"(?!\.\.?(?:\n|\Z))[A-Za-z0-9._~!$&'()*+,;=:@-]{1,31}"
+_CANONICAL_UUID = re.compile(_UUID)
+_PLAIN_ID = re.compile(rf"{_UUID}|{_SHORT}")
+_ALL_UUIDS = re.compile(rf"{_UUID}(?:\n{_UUID})*")
+_ALL_PLAIN = re.compile(rf"(?:{_UUID}|{_SHORT})(?:\n(?:{_UUID}|{_SHORT}))*")
+_Item = dict[str, Any]
+
+
+class Loader:
+    """The store's models of a document's valid items, and the problems of the others."""
+
+    def __init__(
+        self,
+        parsed: Mapping[str, list[Any]],
+        raw: Mapping[str, Any],
+        clock: datetime | None,
+        *,
+        problems: list[str] | None = None,
+        declared: dict[str, set[str]] | None = None,
+        positions: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.parsed = parsed
+        # The items as given, for the fields each one gives (pydantic filled in the others).
+        self.raw = raw
+        self.filled = datetime.now(timezone.utc) if clock is None else clock - CLOCK_STEP
+        self.problems = [] if problems is None else problems
+        # Ids the document names, valid or not: a reference to a bad item is not a second
+        # problem (the item's own is reported). None: every item is valid, so the ids found.
+        self.declared = declared
+        # Each accepted item's index in the document (None: all of them, in order).
+        self.positions = positions
+
+    @classmethod
+    def of_valid_part(
+        cls, doc: Mapping[str, Any], error: ValidationError, clock: datetime | None
+    ) -> Loader:
+        """Pydantic's problems, and a loader over the items it found none in."""
+        problems = document_problems(error)
+        bad_items: set[tuple[str, int]] = set()
+        bad_keys: set[str] = set()
+        for details in error.errors(include_url=False):
+            loc = details["loc"]
+            if len(loc) >= 2 and isinstance(loc[1], int):
+                bad_items.add((str(loc[0]), loc[1]))
+            elif loc:
+                bad_keys.add(str(loc[0]))
+        positions: dict[str, list[int]] = {}
+        kept: dict[str, list[Any]] = {}
+        for key in DOC_KEYS:
+            items = doc.get(key)
+            if key in bad_keys or not isinstance(items, list):
+                continue
+            positions[key] = [i for i in range(len(items)) if (key, i) not in bad_items]
+            kept[key] = [items[i] for i in positions[key]]
+        declared = {
+            what: {
+                canonical(str(item.get(f"{what}_id")))
+                for item in _list_at(doc, key)
+                if isinstance(item, Mapping)
+            }
+            for what, key in (("mission", "missions"), ("run", "runs"))
+        }
+        parsed = dict(DOCUMENT.validate_python(kept))
+        return cls(parsed, kept, clock, problems=problems, declared=declared, positions=positions)
+
+    def where(self, key: str, index: int) -> str:
+        return f"{key}[{index if self.positions is None else self.positions[key][index]}]"
+
+    # -- the item-by-item checks, each naming the item it finds bad ---------------------------
+    def path_id(self, key: str, index: int, values: _Item, name: str, uuid: bool) -> bool:
+        """True when ``values[name]`` is an id a path carries (made canonical there)."""
+        value = values[name]
+        if type(value) is str and (_CANONICAL_UUID if uuid else _PLAIN_ID).fullmatch(value):
+            return True  # the common case, without the full rules' calls
+        try:
+            values[name] = path_id(values[name], name, uuid=uuid)
+        except ValueError as exc:
+            self.problems.append(f"{self.where(key, index)}.{name}: {exc}")
+            return False
+        return True
+
+    def owner(self, key: str, index: int, ref: str, known: Mapping[str, Any], what: str) -> bool:
+        """True when the item ``ref`` names is in the document and valid."""
+        if ref in known:
+            return True
+        if ref not in self._declared(what):
+            self.problems.append(
+                f"{self.where(key, index)}.{what}_id: no {what} {ref!r} in the document"
+            )
+        return False
+
+    def _declared(self, what: str) -> set[str]:
+        if self.declared is None:  # every item passed pydantic: the ids it found
+            self.declared = {
+                "mission": {canonical(item["mission_id"]) for item in self.parsed["missions"]},
+                "run": {canonical(item["run_id"]) for item in self.parsed["runs"]},
+            }
+        return self.declared[what]
+
+    def unique(
+        self, key: str, index: int, name: str, item_key: object, seen: Mapping[Any, Any]
+    ) -> bool:
+        if item_key in seen:
+            shown = item_key[-1] if isinstance(item_key, tuple) else item_key
+            self.problems.append(f"{self.where(key, index)}.{name}: {shown!r} appears twice")
+            return False
+        return True
+
+    # -- each kind: in bulk when it holds, else item by item ----------------------------------
+    def missions(self) -> dict[str, Mission]:
+        items = self.parsed["missions"]
+        ids = _column(items, "mission_id")
+        if _ALL_PLAIN.fullmatch("\n".join(ids)) and _distinct(ids):
+            return dict(zip(ids, self._made(Mission, "missions", items), strict=True))
+        found: dict[str, Mission] = {}
+        for index, item in enumerate(items):
+            values = item
+            if not self.path_id("missions", index, values, "mission_id", uuid=False):
+                continue
+            if self.unique("missions", index, "mission_id", values["mission_id"], found):
+                found[values["mission_id"]] = self._one(Mission, "missions", index, values)
+        return found
+
+    def runs(self, missions: Mapping[str, Mission]) -> dict[str, MissionRun]:
+        items = self.parsed["runs"]
+        ids, owners = _column(items, "run_id"), _column(items, "mission_id")
+        if (
+            _ALL_UUIDS.fullmatch("\n".join(ids))
+            and _ALL_UUIDS.fullmatch("\n".join(owners))
+            and _distinct(ids)
+            and missions.keys() >= set(owners)
+        ):
+            return dict(zip(ids, self._made(MissionRun, "runs", items), strict=True))
+        found: dict[str, MissionRun] = {}
+        for index, item in enumerate(items):
+            values = item
+            if not (
+                self.path_id("runs", index, values, "run_id", uuid=True)
+                & self.path_id("runs", index, values, "mission_id", uuid=True)
+            ):
+                continue
+            run_id = values["run_id"]
+            if self.unique("runs", index, "run_id", run_id, found) and self.owner(
+                "runs", index, values["mission_id"], missions, "mission"
+            ):
+                found[run_id] = self._one(MissionRun, "runs", index, values)
+        return found
+
+    def events(self, runs: Mapping[str, MissionRun]) -> dict[str, Event]:
+        items = self.parsed["events"]
+        ids = _column(items, "event_id")
+        if (
+            _ALL_PLAIN.fullmatch("\n".join(ids))
+            and _distinct(ids)
+            and runs.keys() >= set(_column(items, "run_id"))
+        ):
+            return dict(zip(ids, self._made(Event, "events", items), strict=True))
+        found: dict[str, Event] = {}
+        for index, item in enumerate(items):
+            values = item
+            if not self.path_id("events", index, values, "event_id", uuid=False):
+                continue
+            values["run_id"] = _reference(values["run_id"], runs)
+            if self.unique("events", index, "event_id", values["event_id"], found) and self.owner(
+                "events", index, values["run_id"], runs, "run"
+            ):
+                found[values["event_id"]] = self._one(Event, "events", index, values)
+        return found
+
+    def steps(self, runs: Mapping[str, MissionRun]) -> dict[tuple[str, str], PlanStep]:
+        return self._of_runs(PlanStep, "plan_steps", "step_id", runs)
+
+    def agents(self, runs: Mapping[str, MissionRun]) -> dict[tuple[str, str], TelnyxAgent]:
+        return self._of_runs(TelnyxAgent, "telnyx_agents", "telnyx_agent_id", runs)
+
+    def _of_runs(
+        self, model: type[_M], key: str, name: str, runs: Mapping[str, MissionRun]
+    ) -> dict[tuple[str, str], _M]:
+        """Plan steps or linked agents: each keyed by (run, its id), unique within its run."""
+        items = self.parsed[key]
+        ids, owners = _column(items, name), _column(items, "run_id")
+        keys = list(zip(owners, ids, strict=True))
+        if _ALL_PLAIN.fullmatch("\n".join(ids)) and runs.keys() >= set(owners) and _distinct(keys):
+            return dict(zip(keys, self._made(model, key, items), strict=True))
+        found: dict[tuple[str, str], _M] = {}
+        for index, item in enumerate(items):
+            values = item
+            if not self.path_id(key, index, values, name, uuid=False):
+                continue
+            values["run_id"] = run_id = _reference(values["run_id"], runs)
+            item_key = (run_id, values[name])
+            if self.owner(key, index, run_id, runs, "run") and self.unique(
+                key, index, name, item_key, found
+            ):
+                found[item_key] = self._one(model, key, index, values)
+        return found
+
+    def attachments(
+        self, missions: Mapping[str, Mission]
+    ) -> dict[AttachmentKey, Mapping[str, Any]]:
+        found: dict[AttachmentKey, Mapping[str, Any]] = {}
+        for kind in ATTACHMENT_KINDS.values():
+            for index, item in enumerate(self.parsed[kind.plural]):
+                values = {**item.__dict__, **(item.__pydantic_extra__ or {})}
+                ids_ok = self.path_id(kind.plural, index, values, kind.id_name, uuid=False)
+                if not (
+                    self.path_id(kind.plural, index, values, "mission_id", uuid=False) & ids_ok
+                ):
+                    continue
+                key = (kind.kind, values["mission_id"], values[kind.id_name])
+                if self.owner(kind.plural, index, key[1], missions, "mission") and self.unique(
+                    kind.plural, index, kind.id_name, key, found
+                ):
+                    stamp = json_time(self.filled)
+                    found[key] = {"created_at": stamp, "updated_at": stamp, **values}
+        return found
+
+    # -- the store's models, with the times an item left out filled ---------------------------
+    def _made(self, model: type[_M], key: str, items: Sequence[_Item]) -> list[_M]:
+        """The models of items that passed the bulk checks (so their values stand as given).
+
+        :func:`construct` and :func:`_fill` inline: this loop runs once per item of the
+        document, and their calls were a third of its time."""
+        times, never_of = _TIMES[key]
+        all_times, filled = frozenset(times), self.filled
+        new, set_attribute = model.__new__, object.__setattr__
+        made: list[_M] = []
+        for values, given in zip(items, self._given(key), strict=True):
+            left_out = all_times - given.keys()
+            if left_out:
+                never, default = never_of(values), None
+                for name in left_out:
+                    if name in never:
+                        values[name] = None
+                    else:
+                        if default is None:
+                            found = [values[n] for n in times if n not in left_out and values[n]]
+                            default = max(found) if found else filled
+                        values[name] = default
+            one = new(model)
+            set_attribute(one, "__dict__", values)
+            set_attribute(one, "__pydantic_fields_set__", set(given))
+            set_attribute(one, "__pydantic_extra__", None)
+            set_attribute(one, "__pydantic_private__", None)
+            made.append(one)
+        return made
+
+    def _one(self, model: type[_M], key: str, index: int, values: _Item) -> _M:
+        times, never_of = _TIMES[key]
+        _fill(values, times, never_of(values), self.filled)
+        return construct(model, values, set(self._given(key)[index]))
+
+    def _given(self, key: str) -> Sequence[Mapping[str, Any]]:
+        """Each item as given (pydantic filled in the fields it left out with their defaults).
+
+        For a list given as another iterable (which pydantic read), the values with the times
+        not yet filled in: its times left out are still known, its other fields are taken as
+        given."""
+        raw = self.raw.get(key)
+        if isinstance(raw, (list, tuple)) and len(raw) == len(self.parsed[key]):
+            return raw
+        return [{n: v for n, v in item.items() if v is not UNSET} for item in self.parsed[key]]
+
+
+def _never_filled(_: _Item) -> tuple[str, ...]:
+    return ()
+
+
+def _run_times_never(values: _Item) -> tuple[str, ...]:
+    """A run not finished has no finish time: left out, it is null."""
+    return () if values["status"] in TERMINAL_RUN_STATUSES else ("finished_at",)
+
+
+_STEP_TIMES_NEVER: dict[str, tuple[str, ...]] = {
+    status: tuple(
+        name
+        for name, reached in (
+            ("started_at", status in ("in_progress", "completed", "failed")),
+            ("completed_at", status in FINISHED_STEP_STATUSES),
+        )
+        if not reached
+    )
+    for status in ("pending", "in_progress", "completed", "skipped", "failed")
+}
+"""The times a step in each status has not reached (left out: null)."""
+
+_TIMES: dict[str, tuple[tuple[str, ...], Callable[[_Item], tuple[str, ...]]]] = {
+    "missions": (("created_at", "updated_at"), _never_filled),
+    "runs": (("started_at", "finished_at", "updated_at"), _run_times_never),
+    "events": (("timestamp",), _never_filled),
+    "plan_steps": (("started_at", "completed_at"), lambda v: _STEP_TIMES_NEVER[v["status"]]),
+    "telnyx_agents": (("created_at",), _never_filled),
+}
+"""Each kind's derived times, and those of them an item's values say it never reached."""
+
+
+def _column(items: Sequence[_Item], name: str) -> list[Any]:
+    return list(map(itemgetter(name), items))
+
+
+def _distinct(values: Sequence[Any]) -> bool:
+    return len(set(values)) == len(values)
+
+
+def _reference(ref: str, known: Mapping[str, Any]) -> str:
+    """``ref`` as the id of an item it names (canonical when a UUID: looked up first)."""
+    return ref if ref in known else canonical(ref)
+
+
+def _list_at(doc: Mapping[str, Any], key: str) -> list[Any]:
+    value = doc.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _fill(values: _Item, names: tuple[str, ...], never: tuple[str, ...], filled: datetime) -> None:
+    """Fill the times of ``names`` an item left out: None for those in ``never`` (a run not
+    finished), else the latest time the item gives, or ``filled`` if it gives none."""
+    left_out = [name for name in names if values[name] is UNSET]
+    if not left_out:
+        return
+    given = [values[name] for name in names if values[name] is not UNSET and values[name]]
+    default = max(given) if given else filled
+    for name in left_out:
+        values[name] = None if name in never else default
+
+
+def construct(model: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """A ``model`` holding ``values``, which a model with the same fields validated.
+
+    What ``model_construct`` does, without its per-field Python work (about 20 times this
+    cost at 50,000 items): validating again would only repeat the document's one pass. A test
+    holds the result equal to a validated one.
+    """
+    made = model.__new__(model)
+    object.__setattr__(made, "__dict__", values)
+    object.__setattr__(made, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
