@@ -533,10 +533,10 @@ def prism_rows(fake: FakeMissions, settings: Settings, our_start_us: float) -> l
     return rows
 
 
-DOCUMENT_SIZES = (100, 1_000, 10_000, 50_000)
-"""The N of the growth table (runs loaded). The growth table's load and dump rows (whole and per
-run) load its own document, about one item per run; these rows load seeded data, each run with
-its plan of three steps and its events (about seven items per run)."""
+DOCUMENT_SIZES = (100, 1_000, 10_000)
+"""Runs of seeded data (at most 10,000: the seeding option's bound), each run with its plan of
+three steps and its events, about seven items per run. The growth table's load and dump rows
+(whole and per run, up to 50,000 runs) load its own document, about one item per run."""
 
 
 def state_document(runs: int) -> dict[str, Any]:

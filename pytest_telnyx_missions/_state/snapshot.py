@@ -2,8 +2,8 @@
 
 A ``Snapshot`` is plain data: tuples of frozen models, in insertion order, as state documents and
 seeding make them. The first restore of a snapshot builds its :class:`LoadedTables` (every row
-by key, every list's order sorted) and keeps them on the snapshot; every later restore of the
-same snapshot, i.e. every reset, only puts empty overlays over them.
+by key; each list's order sorted when first read) and keeps them on the snapshot; every later
+restore of the same snapshot, i.e. every reset, only puts empty overlays over them.
 """
 
 from __future__ import annotations
