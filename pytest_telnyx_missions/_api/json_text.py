@@ -17,7 +17,12 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
-__all__ = ["DataAnswer", "data_answer", "dump_json", "json_depth"]
+__all__ = ["MAX_VALUE_DEPTH", "DataAnswer", "data_answer", "dump_json", "json_depth"]
+
+MAX_VALUE_DEPTH = 255
+"""The deepest a value in a resource may nest: pydantic's serializer writes no deeper (it raises
+"Maximum serialization depth exceeded"), so a deeper one would make the resource unservable.
+Requests, arranging and state documents are each refused above it."""
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -31,7 +31,7 @@ from .._api.errors import (
     telnyx_error,
     validation_error,
 )
-from .._api.json_text import json_depth
+from .._api.json_text import MAX_VALUE_DEPTH, json_depth
 from .._api.models import CANONICAL_UUID, UUID_ADAPTER
 from .._api.request import ADMISSION, Admission, Incoming
 from .._journal.recording import Journal, recorded_request
@@ -50,6 +50,11 @@ MAX_JSON_DEPTH = 967
 """The deepest JSON body FastAPI 0.128 parses on CPython 3.11 (measured against the test-only
 oracle: at 968 levels its ``json.loads`` runs out of stack and it answers 400 "There was an
 error parsing the body"). The fake answers that 400 above this depth, whatever its own stack."""
+MAX_ANSWERABLE_DEPTH = MAX_VALUE_DEPTH + 1
+"""The deepest valid body the fake applies: its object and values 255 levels deep inside, as
+deep as pydantic's serializer writes a value (``MAX_VALUE_DEPTH``).
+FastAPI 0.128 answers a deeper valid body 500 (its response model cannot be written); the fake
+refuses it with a 400 in Telnyx's envelope before applying anything (README: deviations)."""
 
 
 class App:
@@ -175,6 +180,8 @@ class App:
             raise unparsable
         if errors:
             raise validation_error(errors)
+        if sent is not None and _too_deep_to_answer(request.body, sent):
+            raise telnyx_error(400, _TOO_DEEP, headers=NO_RETRY)
         return operation, Call(
             self._store, params, body, sent if isinstance(sent, dict) else {}, query
         )
@@ -357,6 +364,22 @@ def _loads(raw: bytes) -> Any:
 
 
 _OPENING = (b"{", b"[")
+
+
+_TOO_DEEP = (
+    f"The body nests deeper than {MAX_ANSWERABLE_DEPTH} levels (its object and "
+    f"{MAX_ANSWERABLE_DEPTH - 1} inside): the fake could not answer with such a value, so it "
+    "applied nothing."
+)
+
+
+def _too_deep_to_answer(raw: bytes, sent: Any) -> bool:
+    """Whether a valid body nests deeper than the fake can write back (cheap test first: only
+    a body with that many brackets can)."""
+    return (
+        raw.count(b"[") + raw.count(b"{") > MAX_ANSWERABLE_DEPTH
+        and json_depth(sent) > MAX_ANSWERABLE_DEPTH
+    )
 
 
 def _lenient_json(request: Incoming) -> Any:

@@ -41,6 +41,8 @@ def _arranging(add: Callable[..., Any], method: str) -> Callable[[Incoming], Out
     def handle(request: Incoming) -> Outcome:
         try:
             given = json.loads(request.body or b"{}")
+        except RecursionError:  # deeper than any value the fake could answer with anyway
+            return _refused(method, "body: Invalid JSON: nested too deeply to read")
         except ValueError as error:
             return _refused(method, f"body: Invalid JSON: {error}")
         if not isinstance(given, dict):

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from .._api.json_text import MAX_VALUE_DEPTH, json_depth
 from .._api.models import (
     FINISHED_STEP_STATUSES,
     TERMINAL_RUN_STATUSES,
@@ -173,6 +174,7 @@ class Arranger:
             reserved = sorted({kind.id_name, "mission_id"} & set(fields))
             if reserved:
                 raise TypeError(f"add_{kind.singular}() sets {reserved} itself")
+            _answerable(f"add_{kind.singular}", fields)
             now = json_time(store.now())
             item = {"created_at": now, "updated_at": now, **fields}
             item |= {kind.id_name: item_id, "mission_id": mission_id}
@@ -218,4 +220,16 @@ def _build(
             f"{method}() got unknown field(s) {named_with_hints(unknown, [*fixed, *allowed])}; "
             f"valid fields: {', '.join(allowed)}"
         )
+    _answerable(method, fields)
     return model.model_validate({**defaults, **fields, **fixed})
+
+
+def _answerable(method: str, fields: Mapping[str, Any]) -> None:
+    """A ValueError for a value nested deeper than the fake can answer with: stored, it would
+    make every answer that shows it (and ``dump_state``) fail."""
+    for name, value in fields.items():
+        if isinstance(value, (dict, list)) and json_depth(value) > MAX_VALUE_DEPTH:
+            raise ValueError(
+                f"{method}() {name}: nested deeper than {MAX_VALUE_DEPTH} levels, more than "
+                "the fake can answer with"
+            )
