@@ -1,6 +1,9 @@
 """Memory rows: what a journal entry costs, and whether a long-lived fake's memory stays flat.
 
-- bytes per journal entry: ``tracemalloc`` around K in-process PATCHes (no reset between);
+- bytes per journal entry: ``tracemalloc`` around K in-process PATCHes (no reset between), and
+  what the journal's byte budget counts for each (``RecordedRequest.size``);
+- the journal after twelve PATCHes of 8 MiB: what ``tracemalloc`` sees it hold, against its
+  default 64 MiB budget;
 - the standalone server with its default journal limit: its RSS after a warm-up, then after
   200,000 more requests on one keep-alive connection (goal: within +20 MB);
 - one pytest session of 5,000 tests using the fixture, one PATCH each: the session's RSS after
@@ -11,6 +14,7 @@ RSS is read from ``/proc/<pid>/status`` (Linux); elsewhere the rows say so and a
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
@@ -62,8 +66,9 @@ def rss_bytes(pid: int | str = "self") -> int | None:
     return int(found[1]) * 1024 if found else None
 
 
-def journal_entry_bytes(entries: int) -> float:
-    """Bytes allocated and kept per recorded PATCH (the journal keeps every one here)."""
+def journal_entry_bytes(entries: int) -> tuple[float, float]:
+    """Bytes allocated and kept per recorded PATCH (the journal keeps every one here), and
+    bytes the journal's budget counts per entry."""
     fake = FakeMissions()
     run = fake.runs[0]
     path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
@@ -83,7 +88,35 @@ def journal_entry_bytes(entries: int) -> float:
         tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     assert len(fake.requests) == entries
-    return grown / entries
+    return grown / entries, fake.journal_bytes / entries
+
+
+def large_bodies_journal_bytes(count: int = 12, body_bytes: int = 8 * MB) -> tuple[int, int, int]:
+    """``(bytes held, entries kept, budget)`` after ``count`` PATCHes of ``body_bytes``: what
+    clearing the journal frees, as ``tracemalloc`` sees it."""
+    fake = FakeMissions()
+    run = fake.runs[0]
+    path = f"/ai/missions/{run.mission_id}/runs/{run.run_id}"
+    tracemalloc.start()
+    try:
+        with httpx.Client(
+            transport=fake.httpx_transport(),
+            base_url="http://fake.invalid/v2",
+            headers={"authorization": "Bearer k", "content-type": "application/json"},
+        ) as client:
+            for number in range(count):
+                body = json.dumps({"metadata": {"n": number, "blob": "x" * body_bytes}})
+                client.patch(path, content=body)
+            del body
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+        kept = len(fake.requests)
+        fake.reset()
+        gc.collect()
+        held -= tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return held, kept, fake._journal.limits.max_bytes or 0
 
 
 def server_growth_bytes(warm: int, requests: int) -> int | None:
@@ -185,11 +218,22 @@ def session_growth_bytes(warm: int, tests: int) -> int | None:
 
 def memory_rows(sizes: Sizes) -> Iterator[MemoryRow]:
     """The rows, each as soon as it is measured (the last two take minutes)."""
-    per_entry = journal_entry_bytes(sizes.journal_entries)
+    per_entry, counted = journal_entry_bytes(sizes.journal_entries)
     yield MemoryRow(
         f"journal: bytes kept per recorded PATCH ({sizes.journal_entries:,} kept)",
         f"{per_entry:,.0f} B",
         "(reported)",
+    )
+    yield MemoryRow(
+        "journal: bytes its budget counts per recorded PATCH (bodies + 3 KiB)",
+        f"{counted:,.0f} B",
+        "(reported)",
+    )
+    held, kept, budget = large_bodies_journal_bytes()
+    yield MemoryRow(
+        f"journal after 12 PATCHes of 8 MiB: held ({kept} kept)",
+        f"{held / MB:.1f} MB",
+        f"(goal: <= {budget / MB:.0f} MB budget)",
     )
     server = server_growth_bytes(sizes.server_warm, sizes.server_requests)
     yield MemoryRow(

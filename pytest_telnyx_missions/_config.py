@@ -12,6 +12,7 @@ import difflib
 import json
 import os
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, TypedDict, Union
@@ -20,9 +21,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 __all__ = [
     "DEFAULTS",
+    "DEFAULT_JOURNAL_MAX_BYTES",
     "MAX_COUNT",
     "OPTION_NAMES",
     "FakeConfig",
+    "JournalLimits",
     "ResetOptions",
     "StateSource",
     "check_option",
@@ -136,6 +139,41 @@ class FakeConfig(BaseModel):
     def as_options(self) -> dict[str, Any]:
         """Every option and its value, as keyword arguments (``state`` as given, not copied)."""
         return {name: getattr(self, name) for name in OPTION_NAMES_IN_ORDER}
+
+
+DEFAULT_JOURNAL_MAX_BYTES = 64 * 1024 * 1024
+"""The journal's default byte budget, 64 MiB: six requests at the server's 10 MiB body limit
+(with their answers) still fit, so the latest large requests stay assertable, while ordinary
+entries (a few KiB) number in the tens of thousands before it binds."""
+
+
+@dataclass(frozen=True)
+class JournalLimits:
+    """How much of the journal a fake keeps (not a reset option: a fake has them for life).
+
+    ``FakeMissions(journal_limit=..., journal_max_bytes=...)``, the CLI's ``--journal-limit`` and
+    ``--journal-max-bytes``, ``StandaloneFake`` and the plugin's ini options all come here, so
+    a bad value gets the same message whichever way it came.
+    """
+
+    max_entries: int | None = None
+    """``journal_limit``: the most entries kept; None, no count."""
+    max_bytes: int | None = DEFAULT_JOURNAL_MAX_BYTES
+    """``journal_max_bytes``: the most bytes the kept entries count (request and answer
+    bodies plus a fixed overhead each); None, no budget."""
+
+    def __post_init__(self) -> None:
+        for name, value in self._named():
+            if value is not None and (type(value) is not int or value < 1):
+                raise ValueError(f"{name} must be at least 1 (or None), got {value!r}")
+
+    def describe(self) -> str:
+        """The limits in force, as their options are spelt (``journal_limit=2``)."""
+        given = [f"{name}={value}" for name, value in self._named() if value is not None]
+        return ", ".join(given) or "no limit"
+
+    def _named(self) -> tuple[tuple[str, int | None], ...]:
+        return (("journal_limit", self.max_entries), ("journal_max_bytes", self.max_bytes))
 
 
 def option_problem(exc: ValidationError) -> str:

@@ -22,7 +22,14 @@ from ._checks.assertions import RunUpdateChecks
 from ._checks.call_assertions import CallChecks
 from ._checks.problems import Checks, UnhandledRequests
 from ._checks.waiting import Waiting
-from ._config import DEFAULTS, FakeConfig, ResetOptions, StateSource
+from ._config import (
+    DEFAULT_JOURNAL_MAX_BYTES,
+    DEFAULTS,
+    FakeConfig,
+    JournalLimits,
+    ResetOptions,
+    StateSource,
+)
 from ._journal.recording import Journal, RecordedRequest
 from ._pipeline.app import App
 from ._pipeline.faults.rules import FaultRegistry, FaultRule
@@ -85,12 +92,16 @@ class FakeMissions:
         control_api: bool = False,
         allow_remote: bool = False,
         journal_limit: int | None = None,
+        journal_max_bytes: int | None = DEFAULT_JOURNAL_MAX_BYTES,
         limits: ServerLimits | None = None,
     ) -> None:
         """The options up to ``state`` are what :meth:`reset` restores (README, ``FakeMissions``).
         ``control_api=True`` also serves the control API under ``/_fake/`` (see ``_control``).
         The fake accepts any key, so it listens on loopback only, unless ``allow_remote=True``.
-        ``journal_limit`` keeps only the latest entries of the journal (``dropped_requests``).
+        ``journal_limit`` keeps only the latest entries of the journal, ``journal_max_bytes``
+        only the latest whose bodies (sent and answered, plus 3 KiB each) add up to at most
+        that many bytes (default 64 MiB; None for no budget): the oldest are dropped and
+        counted (``dropped_requests``), the newest always kept.
         ``limits`` bounds what its server accepts (``ServerLimits``: body size, idle time,
         open connections)."""
         if not allow_remote and not is_loopback(host):
@@ -106,7 +117,7 @@ class FakeMissions:
         self._test_prefix = ""
         self._lock = threading.RLock()
         self._store = Store(self._lock)
-        self._journal = Journal(self._lock, journal_limit)
+        self._journal = Journal(self._lock, JournalLimits(journal_limit, journal_max_bytes))
         made_with = FakeConfig.parse(
             {
                 "seed": seed,
@@ -332,8 +343,15 @@ class FakeMissions:
 
     @property
     def dropped_requests(self) -> int:
-        """How many of the oldest entries the journal dropped to keep within ``journal_limit``."""
+        """How many of the oldest entries the journal dropped to keep within ``journal_limit``
+        and ``journal_max_bytes`` since the last reset."""
         return self._journal.dropped
+
+    @property
+    def journal_bytes(self) -> int:
+        """What the kept entries count against ``journal_max_bytes``: their request and answer
+        bodies, plus 3 KiB each for the rest of an entry."""
+        return self._journal.bytes
 
     run_updates = handed_to("_updates", RunUpdateChecks.run_updates)
     assert_run_updated = handed_to("_updates", RunUpdateChecks.assert_run_updated)

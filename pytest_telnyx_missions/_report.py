@@ -95,7 +95,7 @@ def _data(response: object) -> object:
 def _heading(count: int, dropped: int) -> str:
     text = f"{count} request{'' if count == 1 else 's'} to the fake during this test"
     if dropped:
-        text += f" ({dropped} older ones dropped by journal_limit)"
+        text += f" ({dropped} older ones dropped by the journal's limits)"
     return text + ("; times from the test's start:" if count else ".")
 
 

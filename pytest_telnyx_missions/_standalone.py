@@ -32,6 +32,7 @@ _VALUE_OPTIONS = (
     "state",
     "clock",
     "journal_limit",
+    "journal_max_bytes",
     "max_body_bytes",
     "idle_timeout",
     "max_connections",
@@ -220,8 +221,8 @@ def _command_line(options: dict[str, Any], directory: Path | None) -> list[str]:
             if not isinstance(value, bool):
                 raise TypeError(f"{name} is True or False, got {value!r}")
             arguments += [flag] if value else []
-        elif name == "journal_limit" and value is None:
-            arguments += [flag, "0"]  # as FakeMissions(journal_limit=None): keep every request
+        elif name in ("journal_limit", "journal_max_bytes") and value is None:
+            arguments += [flag, "0"]  # as FakeMissions(journal_limit=None): no such bound
         elif value is None:
             continue
         elif name == "state" and isinstance(value, dict):

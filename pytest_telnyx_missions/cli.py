@@ -20,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from ._config import DEFAULTS, FakeConfig
+from ._config import DEFAULT_JOURNAL_MAX_BYTES, DEFAULTS, FakeConfig
 from ._fake import FakeMissions
 from ._pipeline.routes import OPERATIONS
 from ._serving.control import CONTROL_PREFIX, ControlApp
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=args.port,
                 allow_remote=args.allow_remote,
                 journal_limit=args.journal_limit or None,
+                journal_max_bytes=args.journal_max_bytes or None,
                 limits=_limits(args),
             )
             # The control API is mounted beside the fake, on its one way in.
@@ -187,6 +188,14 @@ def _parser() -> argparse.ArgumentParser:
         type=_journal_limit,
         default=DEFAULT_JOURNAL_LIMIT,
         help="keep only the latest N requests in the journal, 0 for all (default %(default)s)",
+    )
+    add(
+        "--journal-max-bytes",
+        type=_journal_limit,
+        default=DEFAULT_JOURNAL_MAX_BYTES,
+        metavar="N",
+        help="keep only the latest requests whose bodies (sent and answered, plus 3 KiB each) "
+        "add up to N bytes, 0 for no budget (default %(default)s, 64 MiB)",
     )
     defaults = ServerLimits()
     add(

@@ -15,7 +15,13 @@ import pytest
 # pytest imports this module through the package, whose __init__ imports nothing (see there).
 pytest.register_assert_rewrite("pytest_telnyx_missions._checks.assertions")
 
-from ._config import DEFAULTS, OPTION_NAMES, FakeConfig, check_option  # noqa: E402
+from ._config import (  # noqa: E402
+    DEFAULTS,
+    OPTION_NAMES,
+    FakeConfig,
+    JournalLimits,
+    check_option,
+)
 from ._fake import FakeMissions  # noqa: E402
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
 from ._serving.limits import ServerLimits  # noqa: E402
@@ -65,6 +71,8 @@ _INI_OPTIONS: dict[str, tuple[str, str]] = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_live_options(parser)
     for name, (help_text, _) in _LIMIT_OPTIONS.items():
+        parser.addini(f"telnyx_missions_{name}", help_text, type="string", default="")
+    for name, help_text in _JOURNAL_OPTIONS.items():
         parser.addini(f"telnyx_missions_{name}", help_text, type="string", default="")
     for name, (ini, help_text) in _INI_OPTIONS.items():
         if name == "auto_create":
@@ -162,6 +170,34 @@ def _server_limits(config: pytest.Config) -> ServerLimits:
         raise pytest.UsageError(f"ini option telnyx_missions_{error}") from None
 
 
+_JOURNAL_OPTIONS = {
+    "journal_limit": "Requests the session fake's journal keeps at most; 0: no count (default).",
+    "journal_max_bytes": "Bytes the kept requests' bodies (sent and answered, plus 3 KiB each) "
+    "add up to at most; 0: no budget (default 64 MiB).",
+}
+"""The session fake's ``JournalLimits``, as ini options ``telnyx_missions_<name>`` (0: none)."""
+
+
+def _journal_limits(config: pytest.Config) -> JournalLimits:
+    given: dict[str, int | None] = {}
+    for name in _JOURNAL_OPTIONS:
+        text = str(config.getini(f"telnyx_missions_{name}")).strip()
+        if text:
+            if not text.isascii() or not text.isdigit():
+                raise pytest.UsageError(
+                    f"ini option telnyx_missions_{name} = {text!r} is not a whole number"
+                )
+            given[name] = int(text) or None
+    defaults = JournalLimits()
+    try:
+        return JournalLimits(
+            given.get("journal_limit", defaults.max_entries),
+            given.get("journal_max_bytes", defaults.max_bytes),
+        )
+    except ValueError as error:
+        raise pytest.UsageError(f"ini option telnyx_missions_{error}") from None
+
+
 def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
     """Start the session's fake once, and point the SDK's environment at it for the session.
 
@@ -173,7 +209,12 @@ def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
     """
     fake = config.stash.get(_SESSION_FAKE, None)
     if fake is None:
-        fake = FakeMissions(limits=_server_limits(config)).start()
+        journal = _journal_limits(config)
+        fake = FakeMissions(
+            limits=_server_limits(config),
+            journal_limit=journal.max_entries,
+            journal_max_bytes=journal.max_bytes,
+        ).start()
         config.stash[_SESSION_FAKE] = fake
         config.stash[_ENV_BEFORE] = {name: os.environ.get(name) for name in SDK_ENVIRONMENT}
         os.environ["TELNYX_BASE_URL"] = fake.base_url

@@ -33,7 +33,14 @@ def control(fake: FakeMissions, method: str, path: str, **kwargs: Any) -> httpx.
 def test_control_requests_need_no_key_and_are_never_recorded(fake: FakeMissions) -> None:
     assert control(fake, "GET", "health").json() == {"status": "ok"}
     assert control(fake, "GET", "runs").status_code == 200
-    assert control(fake, "GET", "requests").json() == {"data": [], "dropped": 0}
+    assert control(fake, "GET", "requests").json() == {
+        "data": [],
+        "offset": 0,
+        "next_offset": None,
+        "total": 0,
+        "dropped": 0,
+        "bytes": 0,
+    }
     assert fake.requests == []
 
 
@@ -51,6 +58,7 @@ def test_requests_lists_the_journal(fake: FakeMissions) -> None:
 
     [entry] = control(fake, "GET", "requests").json()["data"]
     assert entry == {
+        "number": 0,
         "method": "PATCH",
         "path": path,
         "operation": "update_run",
@@ -62,6 +70,7 @@ def test_requests_lists_the_journal(fake: FakeMissions) -> None:
         "time": fake.requests[0].time.isoformat(),
         "fault": None,
         "auto_created": [],
+        "size": fake.requests[0].size,
     }
 
 

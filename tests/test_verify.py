@@ -187,8 +187,8 @@ def test_check_in_the_control_api() -> None:
             "- GET /v2/ai/nowhere: no such route (answered 404)",
         ]
         assert answer.json()["problems"].endswith(
-            "(1 older requests were dropped from the journal (journal_limit=2) and were not "
-            "checked.)"
+            "(1 older requests were dropped from the journal (journal_limit=2, "
+            "journal_max_bytes=67108864) and were not checked.)"
         )
         journal = httpx.get(f"{fake.url}/_fake/requests").json()
         assert (len(journal["data"]), journal["dropped"]) == (2, 1)

@@ -63,7 +63,7 @@ class Checks:
         if sections and self._journal.dropped:
             sections.append(
                 f"({self._journal.dropped} older requests were dropped from the journal "
-                f"(journal_limit={self._journal.limit}) and were not checked.)"
+                f"({self._journal.limits.describe()}) and were not checked.)"
             )
         return "\n\n".join(sections)
 

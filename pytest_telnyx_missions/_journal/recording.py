@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -11,8 +12,13 @@ from typing import Any, overload
 
 from .._api.json_text import DataAnswer
 from .._api.models import canonical_id
+from .._config import JournalLimits
 
 UPDATE_RUN = "update_run"
+ENTRY_OVERHEAD = 3 * 1024
+"""Bytes an entry is counted beyond its bodies: what a small PATCH's entry keeps besides them
+(headers, query, path params, parsed JSON, the time), measured with ``tracemalloc`` at about
+2.6 KiB (``benchmarks/memory.py`` prints it)."""
 
 
 class _AnswerField:
@@ -70,6 +76,14 @@ class RecordedRequest:
     duration: float = 0.0
     """Seconds from the request reaching the pipeline to its answer being ready, plus the delay a
     fault rule added before sending it."""
+    response_size: int = 0
+    """Bytes of the answer's body as sent."""
+
+    @property
+    def size(self) -> int:
+        """What the journal's byte budget counts for this entry: the request's body, the
+        answer's body and :data:`ENTRY_OVERHEAD` (cheap: no walk over parsed values)."""
+        return len(self.body) + self.response_size + ENTRY_OVERHEAD
 
     @property
     def applied(self) -> bool:
@@ -98,17 +112,23 @@ class Journal:
     """Recorded requests in the order they were applied; appended under the store's lock.
 
     Every entry is also indexed by the run in its path (canonical id) and by its operation, so
-    the calls of one run or one operation are found without scanning the journal. With a
-    ``limit``, only the latest ``limit`` entries are kept and :attr:`dropped` counts the others
-    (a standalone server runs for days). Waiters (``wait_for``) are woken on every record.
+    the calls of one run or one operation are found without scanning the journal. Only the
+    latest entries within ``limits`` are kept (at most ``max_entries``, and at most
+    ``max_bytes`` counted by :attr:`RecordedRequest.size`, the newest entry always): the oldest
+    go first and :attr:`dropped` counts them (a standalone server runs for days, a test may send
+    large bodies). Waiters (``wait_for``) are woken on every record.
     """
 
-    def __init__(self, lock: threading.RLock, limit: int | None = None) -> None:
-        if limit is not None and limit < 1:
-            raise ValueError(f"journal_limit must be at least 1 (or None), got {limit!r}")
+    def __init__(self, lock: threading.RLock, limits: JournalLimits | None = None) -> None:
         self._lock = lock
-        self.limit = limit
-        self._entries: deque[RecordedRequest] = deque(maxlen=limit)
+        self.limits = limits = limits or JournalLimits()
+        # Plain integers, so that recording compares two numbers whatever the limits are.
+        self._max_entries = limits.max_entries or sys.maxsize
+        self._max_bytes = limits.max_bytes or sys.maxsize
+        self._entries: deque[RecordedRequest] = deque()
+        self._sizes: deque[int] = deque()
+        self.bytes = 0
+        """What the kept entries count against ``max_bytes`` (the sum of their sizes)."""
         self._by_run: dict[str, deque[RecordedRequest]] = {}
         self._by_operation: dict[str, deque[RecordedRequest]] = {}
         self._recorded = threading.Condition(lock)
@@ -118,11 +138,13 @@ class Journal:
         """Entries dropped since the last clear to keep within ``limit``."""
 
     def record(self, entry: RecordedRequest) -> None:
+        size = entry.size
         with self._recorded:
-            if self.limit is not None and len(self._entries) == self.limit:
-                self.dropped += 1
-                self._forget(self._entries[0])
             self._entries.append(entry)
+            self._sizes.append(size)
+            self.bytes += size
+            if self.bytes > self._max_bytes or len(self._entries) > self._max_entries:
+                self._trim()
             for index, key in self._keys(entry):
                 kept = index.get(key)
                 if kept is None:
@@ -141,6 +163,16 @@ class Journal:
             keys.append((self._by_operation, entry.operation))
         return keys
 
+    def _trim(self) -> None:
+        """Drop the oldest entries until the rest is within the limits (the newest stays)."""
+        entries, sizes = self._entries, self._sizes
+        while len(entries) > 1 and (
+            self.bytes > self._max_bytes or len(entries) > self._max_entries
+        ):
+            self.bytes -= sizes.popleft()
+            self.dropped += 1
+            self._forget(entries.popleft())
+
     def _forget(self, oldest: RecordedRequest) -> None:
         """Drop the oldest entry from the indexes too (it is the oldest of its run and kind)."""
         for index, key in self._keys(oldest):
@@ -151,7 +183,9 @@ class Journal:
 
     def clear(self) -> None:
         with self._recorded:
-            self._entries = deque(maxlen=self.limit)
+            self._entries = deque()
+            self._sizes = deque()
+            self.bytes = 0
             self._by_run = {}
             self._by_operation = {}
             self.dropped = 0

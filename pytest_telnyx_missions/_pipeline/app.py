@@ -222,6 +222,7 @@ class App:
                     "duration": time.perf_counter()
                     - exchange.started
                     + ((exchange.fault.fault.delay or 0.0) if exchange.fault else 0.0),
+                    "response_size": len(reply.body),
                 }
             )
         )

@@ -36,11 +36,13 @@ from .control_input import (
     FaultRuleBody,
     journal_number,
     json_object,
+    page_query,
     parse,
     rule_number,
     state_document,
 )
 from .dashboard import ASSETS, DashboardSource, asset_reply, dashboard_data, page_reply, rule_json
+from .journal_pages import MAX_PAGE_SIZE, requests_page
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -196,23 +198,8 @@ class ControlApp:
         return Outcome(204, None)
 
     def _requests(self, request: Incoming) -> Outcome:
-        entries = [
-            {
-                "method": entry.method,
-                "path": entry.path,
-                "operation": entry.operation,
-                "path_params": dict(entry.path_params),
-                "query": dict(entry.query),
-                "status_code": entry.status_code,
-                "json": entry.json,
-                "response": entry.response,
-                "time": entry.time.isoformat(),
-                "fault": entry.fault,
-                "auto_created": list(entry.auto_created),
-            }
-            for entry in self._fake.requests
-        ]
-        return Outcome(200, {"data": entries, "dropped": self._fake.dropped_requests})
+        offset, limit = page_query(request.query)
+        return Outcome(200, requests_page(self._fake, offset, limit))
 
     def _run_updates(self, request: Incoming) -> Outcome:
         updates = [
@@ -291,7 +278,8 @@ class ControlApp:
     def _ui_data(self, request: Incoming) -> Outcome:
         query = {key: values[-1] for key, values in request.query.items()}
         since = journal_number(query.get("since", "0"), "since")
-        return Outcome(200, dashboard_data(self._fake, since=since, last=query.get("last")))
+        data = dashboard_data(self._fake, since=since, last=query.get("last"), limit=MAX_PAGE_SIZE)
+        return Outcome(200, data)
 
     def _runs(self, request: Incoming) -> Outcome:
         return Outcome(200, {"data": [run.model_dump(mode="json") for run in self._fake.runs]})

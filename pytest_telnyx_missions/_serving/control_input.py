@@ -14,6 +14,7 @@ from pydantic_core import from_json
 from .._api.request import Incoming
 from .._pipeline.faults.rules import Fault
 from .._state.documents import DOC_KEYS
+from .journal_pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = [
     "WAIT_PARAMETERS",
@@ -21,6 +22,7 @@ __all__ = [
     "FaultRuleBody",
     "journal_number",
     "json_object",
+    "page_query",
     "parse",
     "rule_number",
     "state_document",
@@ -28,6 +30,7 @@ __all__ = [
 
 _RULE_NUMBER = re.compile(r"[0-9]+")
 """Only ASCII digits: ``str.isdigit`` also takes ``²`` and U+0661, which ``int`` reads as 1."""
+_PAGE_KEYS = ("limit", "offset")
 WAIT_PARAMETERS = frozenset({"self", "predicate_or_operation"})
 """``wait_for``'s own parameter names: never fields, even of an operation that takes any."""
 
@@ -128,3 +131,25 @@ def journal_number(given: str, name: str) -> int:
     if not _RULE_NUMBER.fullmatch(given) or len(given) > 18:
         raise BadRequest(f"{name} must be a journal number (0 or more), got {given!r}")
     return int(given)
+
+
+def page_query(query: Mapping[str, list[str]]) -> tuple[int, int]:
+    """``(offset, limit)`` from ``GET /_fake/requests``'s query, or ``BadRequest`` naming the
+    bad key or value."""
+    unknown = [key for key in query if key not in _PAGE_KEYS]
+    if unknown:
+        raise BadRequest(
+            f"GET /_fake/requests has no query key {', '.join(map(repr, unknown))}: it takes "
+            f"offset (the number of the first entry wanted, default 0) and limit (1-"
+            f"{MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE})"
+        )
+    given = {key: values[-1] for key, values in query.items()}  # Starlette reads the last one
+    offset = journal_number(given.get("offset", "0"), "offset")
+    limit_text = given.get("limit", str(DEFAULT_PAGE_SIZE))
+    short = _RULE_NUMBER.fullmatch(limit_text) and len(limit_text) <= 4
+    if not short or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
+        raise BadRequest(
+            f"limit must be a whole number from 1 to {MAX_PAGE_SIZE} (entries a page holds at "
+            f"most), got {limit_text!r}"
+        )
+    return offset, int(limit_text)

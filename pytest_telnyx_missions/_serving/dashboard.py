@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .._api.answers import Reply
 from .._journal.calls import calls_in, status_changes
 from .._journal.recording import RecordedRequest
+from .journal_pages import consistent, page_end
 
 if TYPE_CHECKING:
     from .._pipeline.faults.rules import FaultRule
@@ -57,29 +58,31 @@ def dashboard_data(
     since: int = 0,
     last: str | None = None,
     initial_statuses: Mapping[str, str] | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """The document the page renders.
 
     ``since`` is the number of the first journal entry the caller lacks (numbers count dropped
     entries too, so they stay put while the journal is trimmed) and ``last`` the time of the
     entry before it: when that entry is not there any more (a reset, or trimmed away), the whole
-    journal comes back with ``"full": true``.
+    journal comes back with ``"full": true``. With a ``limit``, the journal part is one page
+    (``journal_pages``: at most ``limit`` entries and about 4 MiB) and ``next`` the number the
+    caller asks for next; ``total`` counts every entry recorded since the reset.
     """
-    entries = source.requests
-    dropped = source.dropped_requests
+    dropped, entries = consistent(source)
     state = source.dump_state()
     before = since - dropped - 1
     follows = since == 0 or (
         0 <= before < len(entries) and entries[before].time.isoformat() == last
     )
     first = since - dropped if follows else 0
+    end = len(entries) if limit is None else page_end(entries, first, limit)
     return {
         "full": not follows or since == 0,
-        "next": dropped + len(entries),
+        "next": dropped + end,
+        "total": dropped + len(entries),
         "dropped": dropped,
-        "journal": [
-            _entry(dropped + index, entries[index]) for index in range(first, len(entries))
-        ],
+        "journal": [_entry(dropped + index, entries[index]) for index in range(first, end)],
         "timelines": _timelines(entries, state, initial_statuses or {}),
         "state": state,
         "faults": [rule_json(rule) for rule in source.faults],

@@ -210,7 +210,7 @@
     if (changed("state", data.state)) renderState(data.state);
     if (changed("faults", data.faults)) renderFaults(data.faults);
     const runs = (data.state.runs || []).length;
-    document.getElementById("ptm-summary").textContent = count(data.next, "request")
+    document.getElementById("ptm-summary").textContent = count(data.total ?? data.next, "request")
       + (data.dropped ? " (" + data.dropped + " dropped)" : "") + ", " + count(runs, "run");
   }
 
