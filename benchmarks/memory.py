@@ -225,7 +225,7 @@ def memory_rows(sizes: Sizes) -> Iterator[MemoryRow]:
         "(reported)",
     )
     yield MemoryRow(
-        "journal: bytes its budget counts per recorded PATCH (bodies + 3 KiB)",
+        "journal: bytes its budget counts per recorded PATCH (bodies + 4 KiB)",
         f"{counted:,.0f} B",
         "(reported)",
     )

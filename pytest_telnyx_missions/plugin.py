@@ -172,7 +172,7 @@ def _server_limits(config: pytest.Config) -> ServerLimits:
 
 _JOURNAL_OPTIONS = {
     "journal_limit": "Requests the session fake's journal keeps at most; 0: no count (default).",
-    "journal_max_bytes": "Bytes the kept requests' bodies (sent and answered, plus 3 KiB each) "
+    "journal_max_bytes": "Bytes the kept requests' bodies (sent and answered, plus 4 KiB each) "
     "add up to at most; 0: no budget (default 64 MiB).",
 }
 """The session fake's ``JournalLimits``, as ini options ``telnyx_missions_<name>`` (0: none)."""
