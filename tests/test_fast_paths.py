@@ -145,6 +145,7 @@ def test_recorded_request_is_the_dataclass_with_every_field() -> None:
         "processed_status": None,
         "auto_created": (),
         "duration": 0.5,
+        "response_size": 12,
     }
     assert set(values) == set(RecordedRequest.__dataclass_fields__)
 
