@@ -163,11 +163,12 @@ def test_the_readme_is_a_landing_page() -> None:
         "Install it in your project",
         "Set-up on a fresh machine",
         "What you get",
+        "Checking the fake against the real API",
         "Documentation",
     ]
     setup = text.split("## Set-up on a fresh machine")[1].split("## What you get")[0]
     assert len(re.findall(r"^```bash$", setup, re.M)) == 2  # the two set-up commands
-    what_you_get = text.split("## What you get")[1].split("## Documentation")[0]
+    what_you_get = text.split("## What you get")[1].split("## Checking the fake")[0]
     assert len(re.findall(r"\]\(docs/[^)]+\)", what_you_get)) >= 10  # a list linking into the docs
 
 
