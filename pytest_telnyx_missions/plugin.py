@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Coroutine, Generator, Iterator
+from collections.abc import Coroutine, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,12 @@ from ._config import (  # noqa: E402
     check_option,
 )
 from ._fake import FakeMissions  # noqa: E402
+from ._plugin_ini import (  # noqa: E402
+    JOURNAL_OPTIONS,
+    LIMIT_OPTIONS,
+    journal_limits,
+    server_limits,
+)
 from ._report import DEFAULT_MAX_ROWS, SECTION_TITLE, TestJournal  # noqa: E402
 from ._serving.limits import ServerLimits  # noqa: E402
 from ._standalone import StandaloneFake  # noqa: E402
@@ -70,9 +76,7 @@ _INI_OPTIONS: dict[str, tuple[str, str]] = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_live_options(parser)
-    for name, (help_text, _) in _LIMIT_OPTIONS.items():
-        parser.addini(f"telnyx_missions_{name}", help_text, type="string", default="")
-    for name, help_text in _JOURNAL_OPTIONS.items():
+    for name, (help_text, _, _) in {**LIMIT_OPTIONS, **JOURNAL_OPTIONS}.items():
         parser.addini(f"telnyx_missions_{name}", help_text, type="string", default="")
     for name, (ini, help_text) in _INI_OPTIONS.items():
         if name == "auto_create":
@@ -140,62 +144,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
-_LIMIT_OPTIONS: dict[str, tuple[str, Callable[[str], float]]] = {
-    "max_body_bytes": ("Request bodies larger than this get 413 (default 10 MiB).", int),
-    "idle_timeout": ("Seconds before an idle connection is closed (default 10).", float),
-    "max_connections": ("Connections open at once; one more gets 503 (default 512).", int),
-    "max_request_line_bytes": ("A longer request line gets 414 (default 16 KiB).", int),
-    "max_header_bytes": ("Header fields over this many bytes get 431 (default 64 KiB).", int),
-    "max_header_count": ("More header fields than this get 431 (default 100).", int),
-    "head_timeout": ("Seconds a request head may take to arrive; 408 past it (10).", float),
-    "body_timeout": ("Seconds a request body may take to arrive; 408 past it (30).", float),
-}
-"""The session server's ``ServerLimits``, as ini options ``telnyx_missions_<name>``."""
-
-
 def _server_limits(config: pytest.Config) -> ServerLimits:
-    given: dict[str, Any] = {}
-    for name, (_, parse) in _LIMIT_OPTIONS.items():
-        text = str(config.getini(f"telnyx_missions_{name}")).strip()
-        if text:
-            try:
-                given[name] = parse(text)
-            except ValueError:
-                raise pytest.UsageError(
-                    f"ini option telnyx_missions_{name} = {text!r} is not a number"
-                ) from None
     try:
-        return ServerLimits(**given)
+        return server_limits(config.getini)
     except ValueError as error:
-        raise pytest.UsageError(f"ini option telnyx_missions_{error}") from None
-
-
-_JOURNAL_OPTIONS = {
-    "journal_limit": "Requests the session fake's journal keeps at most; 0: no count (default).",
-    "journal_max_bytes": "Bytes the kept requests' bodies (sent and answered, plus 4 KiB each) "
-    "add up to at most; 0: no budget (default 64 MiB).",
-}
-"""The session fake's ``JournalLimits``, as ini options ``telnyx_missions_<name>`` (0: none)."""
+        raise pytest.UsageError(str(error)) from None
 
 
 def _journal_limits(config: pytest.Config) -> JournalLimits:
-    given: dict[str, int | None] = {}
-    for name in _JOURNAL_OPTIONS:
-        text = str(config.getini(f"telnyx_missions_{name}")).strip()
-        if text:
-            if not text.isascii() or not text.isdigit():
-                raise pytest.UsageError(
-                    f"ini option telnyx_missions_{name} = {text!r} is not a whole number"
-                )
-            given[name] = int(text) or None
-    defaults = JournalLimits()
     try:
-        return JournalLimits(
-            given.get("journal_limit", defaults.max_entries),
-            given.get("journal_max_bytes", defaults.max_bytes),
-        )
+        return journal_limits(config.getini)
     except ValueError as error:
-        raise pytest.UsageError(f"ini option telnyx_missions_{error}") from None
+        raise pytest.UsageError(str(error)) from None
 
 
 def _point_the_sdk_at_the_session_fake(config: pytest.Config) -> FakeMissions:
