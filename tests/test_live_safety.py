@@ -262,3 +262,36 @@ def test_the_live_key_is_in_no_file_the_run_writes_even_when_the_upstream_echoes
     assert (pytester.path / "junit.xml").exists()
     assert files_holding(pytester.path, CANARY_KEY) == []
     result.stdout.fnmatch_lines(["*the live key was found * times in what was to be written*"])
+
+
+def test_the_fence_cannot_be_walked_around_with_dot_segments(
+    pytester: pytest.Pytester, upstream: StandIn
+) -> None:
+    """``.``/``..`` segments would name one mission to the fence and, once the upstream's URL is
+    normalised, another upstream: refused locally, never sent."""
+    theirs = sorted(upstream.mission_ids())[0]
+    before = upstream.mission_ids()
+    tests = f"""
+        import os
+
+        import httpx
+        import pytest
+
+
+        @pytest.mark.telnyx_missions(live=True)
+        def test_walks_around(telnyx_missions):
+            auth = {{"Authorization": "Bearer " + os.environ["TELNYX_API_KEY"]}}
+            with httpx.Client(base_url=os.environ["TELNYX_BASE_URL"], headers=auth) as http:
+                mine = http.post("ai/missions", json={{"name": "own"}}).json()["data"]
+                own = "ai/missions/" + mine["mission_id"]
+                for path in (own + "/%2E%2E/{theirs}", own + "/runs/%2e%2e/%2e%2e/{theirs}"):
+                    assert http.delete(path).status_code == 403
+                assert http.post(own + "/%2E%2E", json={{"name": "untagged"}}).status_code == 403
+                renamed = http.put(own + "/%2E/%2E%2E/{theirs}", json={{"name": "mine now"}})
+                assert renamed.status_code == 403
+    """
+    result = run_live(pytester, upstream, tests)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*a path with a '.' or '..' segment*"])
+    assert [s.method for s in upstream.requests()] == ["GET", "POST", "DELETE"]
+    assert upstream.mission_ids() == before  # theirs untouched, the own one deleted at its end

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .._api.models import canonical_id
 from ._upstream import api_path
@@ -53,6 +53,11 @@ def mission_of(path: str) -> str | None:
     if len(parts) < 4 or "/".join(parts[:3]) != _MISSIONS or parts[3] in _ORG_WIDE:
         return None
     return canonical_id(parts[3])
+
+
+def _has_dot_segment(path: str) -> bool:
+    """True when a segment is ``.`` or ``..``, percent-encoded or not (``%2E%2E``)."""
+    return any(unquote(segment) in (".", "..") for segment in path.split("/"))
 
 
 def is_create_mission(method: str, path: str) -> bool:
@@ -95,6 +100,13 @@ class Fence:
         """Raise :class:`Refusal` for a request that would change something this run did not
         create; anything that only reads, or creates a mission, passes."""
         method = method.upper()
+        if _has_dot_segment(path):
+            # the URL sent upstream is normalised (``a/../b`` is ``b``): the mission this path
+            # seems to name is not the one it would reach
+            raise Refusal(
+                f"{method} {path}: a path with a '.' or '..' segment reaches another resource "
+                "upstream than it seems to, so it was not sent upstream"
+            )
         if method in _READING or is_create_mission(method, path):
             return
         mission_id = mission_of(path)
