@@ -124,7 +124,8 @@ MUTATIONS = [
     Mutation(
         "status changed",
         "get_run",
-        lambda a: replace(a, status=500, body={"errors": [{"code": "10007", "title": "Oops"}]}),
+        # not a 429 or 5xx: those are the service's load, never compared (live or on replay)
+        lambda a: replace(a, status=404, body={"errors": [{"code": "10005", "title": "Gone"}]}),
         (("status", "status", BREAKS),),
         status=200,
     ),

@@ -145,7 +145,7 @@ class AtExchange:
             headers["content-type"] = "application/json; charset=utf-8"
             return replace(answer, headers=headers)
         if self.kind == "status" and sent.method == "GET" and answer.status == 200:
-            return Answer(503, answer.headers, {"errors": [{"code": "x", "title": "Busy"}]})
+            return Answer(404, answer.headers, {"errors": [{"code": "x", "title": "Gone"}]})
         return None
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from pytest_telnyx_missions.live import replay
+
 from .live_standin import CANARY_KEY, StandIn, run_live
 
 _TESTS = """
@@ -143,8 +145,9 @@ def test_an_upstream_5xx_is_passed_on_reported_and_never_compared(
                 client.ai.missions.retrieve(made.mission_id)
             assert not telnyx_missions.calls("get_mission")  # not shadowed either
     """
+    cassettes = pytester.path / "recorded"
     with StandIn(existing=0, mutate=unavailable) as upstream:
-        result = run_live(pytester, upstream, tests)
+        result = run_live(pytester, upstream, tests, f"--telnyx-missions-live-record={cassettes}")
         gets = [s for s in upstream.requests("GET") if s.path.count("/") == 4]
     result.assert_outcomes(passed=1)
     assert len(gets) == 3  # the first try and two retries, as the SDK would
@@ -158,3 +161,8 @@ def test_an_upstream_5xx_is_passed_on_reported_and_never_compared(
     report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
     assert report["divergences"] == []
     assert len(report["unavailable"]) == 1
+    # nor on replay: the recorded 503 is in the script, answered by no one, compared with nothing
+    replayed = replay([cassettes])
+    assert (replayed.exchanges, replayed.not_compared) == (2, 1)
+    assert (replayed.divergences, replayed.ok) == ([], True)
+    assert "1 recorded 429/5xx answers not compared" in replayed.lines()[0]

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 from ._cassette import Cassette, quoted_ids_masked, read_cassette
 from ._compare import MAX_DEPTH, Answer, Comparison, Divergence, Sent, id_values, is_id_key
+from ._upstream import is_unavailable
 
 if TYPE_CHECKING:
     from .._fake import FakeMissions
@@ -86,6 +87,9 @@ class Report:
     divergences: list[Replayed] = field(default_factory=list)
     stale: list[KnownDivergence] = field(default_factory=list)
     """Known entries that no longer occur: the fake (or the API) changed, the file must too."""
+    not_compared: int = 0
+    """Recorded answers of 429 or 5xx: the service did not answer the request itself, so the
+    live run compared nothing (nor asked the fake), and neither does the replay."""
 
     @property
     def unknown(self) -> list[Replayed]:
@@ -101,6 +105,7 @@ class Report:
             "exchanges": self.exchanges,
             "divergences": [found.to_json() for found in self.divergences],
             "stale_known": [entry.to_json() for entry in self.stale],
+            "not_compared": self.not_compared,
             "ok": self.ok,
         }
 
@@ -110,6 +115,11 @@ class Report:
             f"replayed {self.exchanges} requests of {self.cassettes} cassettes: "
             f"{len(self.divergences)} divergences ({len(self.unknown)} not known), "
             f"{len(self.stale)} known entries no longer seen"
+            + (
+                f", {self.not_compared} recorded 429/5xx answers not compared"
+                if self.not_compared
+                else ""
+            )
         ]
         for found in self.divergences:
             d = found.divergence
@@ -175,6 +185,9 @@ def replay(
         report.cassettes += 1
         for number, divergences in _replayed(cassette):
             report.exchanges += 1
+            if divergences is None:
+                report.not_compared += 1
+                continue
             for divergence in divergences:
                 matching = [e for e in entries if e.matches(cassette.test, divergence)]
                 seen.update(matching)
@@ -185,8 +198,9 @@ def replay(
     return report
 
 
-def _replayed(cassette: Cassette) -> Iterator[tuple[int, list[Divergence]]]:
-    """Each exchange's number (from 1) and its divergences."""
+def _replayed(cassette: Cassette) -> Iterator[tuple[int, list[Divergence] | None]]:
+    """Each exchange's number (from 1) and its divergences; None for a recorded 429 or 5xx,
+    which a live run neither shadows on the fake nor compares (``UpstreamAnswer.unavailable``)."""
     from .._fake import FakeMissions
 
     fake = FakeMissions(state={}, clock=REPLAY_CLOCK, api_key=_REPLAY_KEY)
@@ -194,6 +208,9 @@ def _replayed(cassette: Cassette) -> Iterator[tuple[int, list[Divergence]]]:
     comparison = Comparison(own_ids=lambda: {*ids, *ids.values()})
     try:
         for number, exchange in enumerate(cassette.exchanges, start=1):
+            if is_unavailable(exchange.real.status):
+                yield number, None
+                continue
             sent = _with_ids(exchange.sent, ids)
             fresh = [
                 value

@@ -32,6 +32,7 @@ __all__ = [
     "UpstreamUnreachable",
     "api_path",
     "check_upstream_url",
+    "is_unavailable",
 ]
 
 KEY_VARIABLE = "TELNYX_MISSIONS_LIVE_API_KEY"
@@ -86,6 +87,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def is_unavailable(status: int) -> bool:
+    """429 or 5xx: an answer of the service's load or failure, not of the request itself."""
+    return status == 429 or status >= 500
+
+
 def api_path(path: str) -> str:
     """``/ai/missions/...`` for a request path with or without the ``/v2`` prefix."""
     return path[3:] if path == "/v2" or path.startswith("/v2/") else path
@@ -103,7 +109,7 @@ class UpstreamAnswer:
     @property
     def unavailable(self) -> bool:
         """429 or 5xx: the service did not answer the request itself, so nothing to compare."""
-        return self.status == 429 or self.status >= 500
+        return is_unavailable(self.status)
 
     def json(self) -> Any:
         """The body as JSON; None when empty or not JSON."""
