@@ -26,6 +26,7 @@ from pytest_telnyx_missions.live._compare import Answer, Sent
 from pytest_telnyx_missions.live._replay import replay
 
 from .live_pairs import pair
+from .live_standin import CANARY_KEY, StandIn, run_live
 from .test_live_mutations import scenario
 
 RUN = "3f2b8c1e-5d4a-4e6f-8a9b-0c1d2e3f4a5b"
@@ -269,3 +270,56 @@ def test_replay_is_public(recorded: Path) -> None:
     report = live.replay([recorded])
     assert isinstance(report, live.Report)
     assert report.ok
+
+
+def test_a_live_run_writes_one_cassette_per_test_as_pytest_recording_names_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cassettes/<module>/<test>.json`` beside the test file; a test of a class is
+    ``<Class>.<test>``, so same-named tests of two classes keep a cassette each."""
+    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
+    tests = """
+        import pytest
+        import telnyx
+
+        live = pytest.mark.telnyx_missions(live=True)
+
+
+        def _lists():
+            telnyx.Telnyx().ai.missions.list()
+
+
+        class TestOne:
+            @live
+            def test_same(self, telnyx_missions):
+                _lists()
+
+
+        class TestTwo:
+            @live
+            def test_same(self, telnyx_missions):
+                _lists()
+
+
+        @live
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_plain(telnyx_missions, n):
+            _lists()
+    """
+    with StandIn(existing=0) as upstream:
+        result = run_live(pytester, upstream, tests, "--telnyx-missions-live-record")
+    result.assert_outcomes(passed=4)
+    written = sorted(p.relative_to(pytester.path).as_posix() for p in pytester.path.rglob("*.json"))
+    assert [p for p in written if p.startswith("cassettes/")] == [
+        "cassettes/test_inner/TestOne.test_same.json",
+        "cassettes/test_inner/TestTwo.test_same.json",
+        "cassettes/test_inner/test_plain[1].json",
+        "cassettes/test_inner/test_plain[2].json",
+    ]
+    test_ids = {read_cassette(pytester.path / p).test for p in written if p.startswith("cass")}
+    assert test_ids == {
+        "test_inner.py::TestOne::test_same",
+        "test_inner.py::TestTwo::test_same",
+        "test_inner.py::test_plain[1]",
+        "test_inner.py::test_plain[2]",
+    }

@@ -173,12 +173,14 @@ class LiveRun:
 
     def _write_cassette(self, item: pytest.Item, record: TestRecord) -> None:
         """``DIR/<test module>/<test name>.json``, DIR by default ``cassettes/`` beside the
-        test file (pytest-recording's layout)."""
+        test file, a test of a class named ``<Class>.<test>`` (pytest-recording's layout)."""
         from ._cassette import cassette_path, write_cassette
 
         record_dir = self.settings.record
         directory = Path(record_dir) if record_dir else Path(item.path).parent / "cassettes"
-        where = cassette_path(directory, item.nodeid.split("::")[0], item.name)
+        cls = getattr(item, "cls", None)
+        name = f"{cls.__name__}.{item.name}" if cls is not None else item.name
+        where = cassette_path(directory, item.nodeid.split("::")[0], name)
         try:
             self.cassettes.append(
                 write_cassette(where, record.name, record.exchanges, key=self.key)
