@@ -24,6 +24,7 @@ from pytest_telnyx_missions.live._cassette import (
 )
 from pytest_telnyx_missions.live._compare import Answer, Sent
 from pytest_telnyx_missions.live._replay import replay
+from pytest_telnyx_missions.live._safety import Artifacts
 
 from .live_pairs import pair
 from .live_standin import CANARY_KEY, StandIn, run_live
@@ -323,3 +324,24 @@ def test_a_live_run_writes_one_cassette_per_test_as_pytest_recording_names_them(
         "test_inner.py::test_plain[1]",
         "test_inner.py::test_plain[2]",
     }
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "KEY/with+chars é",
+        "KEY%2Fwith%2Bchars%20%C3%A9",  # URL-encoded, every character
+        "KEY/with%2Bchars%20%C3%A9",  # URL-encoded as a path keeps it
+        "KEY\\/with+chars \\u00e9",  # JSON-escaped, ASCII only
+        "KEY/with+chars \\u00e9",
+        "KEY\\/with+chars é",
+    ],
+)
+def test_every_writer_removes_every_form_of_the_key(form: str, tmp_path: Path) -> None:
+    """The reports and the ledger (``Artifacts``) and the cassettes scan for the same forms."""
+    odd = "KEY/with+chars é"
+    data = f'{{"echoed": "{form}"}}'.encode()
+    with pytest.raises(KeyInArtifact):
+        check_no_key(data, odd)
+    written = Artifacts(odd).write(tmp_path / "report.json", data).read_bytes()
+    assert written == b'{"echoed": "<live key removed>"}'

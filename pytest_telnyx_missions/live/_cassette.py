@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from ._compare import (
     MAX_DEPTH,
@@ -40,6 +39,7 @@ from ._compare import (
     is_id_key,
     sent_strings,
 )
+from ._safety import key_forms
 
 __all__ = [
     "FORMAT",
@@ -172,7 +172,7 @@ def write_cassette(
     raw = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
     if key:
         # a long random secret cannot stand for anything else: its every occurrence goes
-        for form in _key_forms(key):
+        for form in key_forms(key):
             raw = raw.replace(form.encode(), _REDACTED.encode())
         check_no_key(raw, key)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,15 +184,8 @@ def write_cassette(
 
 def check_no_key(raw: bytes, key: str) -> None:
     """Raise :class:`KeyInArtifact` if ``raw`` holds ``key`` in any form a file could."""
-    if any(form.encode() in raw for form in _key_forms(key)):
+    if any(form.encode() in raw for form in key_forms(key)):
         raise KeyInArtifact("the live key is in what was about to be written: not written")
-
-
-def _key_forms(key: str) -> list[str]:
-    """The key as a file could hold it (raw, URL-encoded, JSON-escaped), longest first."""
-    escaped = json.dumps(key, ensure_ascii=False)[1:-1]
-    forms = {key, quote(key, safe=""), quote(key), escaped, escaped.replace("/", "\\/")}
-    return sorted((form for form in forms if form), key=len, reverse=True)
 
 
 def read_cassette(path: Path) -> Cassette:
@@ -241,7 +234,7 @@ def _raw_fields(sent: Sent, key: str | None) -> dict[str, str]:
         return {}
     raw = sent.raw
     if key:
-        for form in _key_forms(key):
+        for form in key_forms(key):
             raw = raw.replace(form.encode(), _REDACTED.encode())
     fields = {} if sent.content_type is None else {"content_type": sent.content_type}
     try:

@@ -33,6 +33,7 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "Refusal",
+    "key_forms",
 ]
 
 DEFAULT_TAG = "ptm-"
@@ -155,6 +156,21 @@ class Fence:
             return [(m, n) for m, n in self.created.items() if m not in self.deleted]
 
 
+def key_forms(key: str) -> list[str]:
+    """The key as a file could hold it, longest first: raw, URL-encoded (every character, or as
+    a path keeps ``/``), JSON-escaped (ASCII only or not, ``/`` escaped or not). Every writer of
+    a live run's files scans for these (``Artifacts``, the cassettes)."""
+    escaped = {json.dumps(key)[1:-1], json.dumps(key, ensure_ascii=False)[1:-1]}
+    forms = {
+        key,
+        quote(key, safe=""),
+        quote(key),
+        *escaped,
+        *(e.replace("/", "\\/") for e in escaped),
+    }
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
 class Artifacts:
     """Writes a live run's files, never with the live key in them.
 
@@ -166,10 +182,7 @@ class Artifacts:
 
     def __init__(self, key: str | None) -> None:
         self.key = key
-        self._forms: tuple[bytes, ...] = ()
-        if key:
-            forms = {key, quote(key, safe=""), json.dumps(key)[1:-1]}
-            self._forms = tuple(sorted((f.encode() for f in forms if f), key=len, reverse=True))
+        self._forms = tuple(form.encode() for form in key_forms(key)) if key else ()
         self.removed = 0
         self.written: list[Path] = []
         self._lock = threading.Lock()
