@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from pytest_telnyx_missions.live._session import operation_of
 
 from .live_standin import CANARY_KEY, StandIn, files_holding
 
+REPOSITORY = Path(__file__).resolve().parent.parent
 SUITE = ("--pyargs", "pytest_telnyx_missions.contract", "-p", "no:cacheprovider")
 
 
@@ -40,6 +42,32 @@ def test_a_dry_run_sends_nothing(pytester: pytest.Pytester, upstream: StandIn) -
     assert _only_passed(result)
     result.stdout.fnmatch_lines(["DRY RUN: nothing was sent.*"])
     assert upstream.count == 0
+
+
+def test_a_dry_run_from_outside_the_repository_needs_no_key_and_sends_nothing(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a user types it, in a fresh interpreter, in a directory that is not the project's
+    (no conftest, no ini of the repository), without the key: the suite runs on the fake."""
+    monkeypatch.delenv("TELNYX_MISSIONS_LIVE_API_KEY", raising=False)
+    assert REPOSITORY not in pytester.path.parents
+    with StandIn(existing=0) as upstream:
+        result = pytester.runpytest_subprocess(
+            *SUITE,
+            "--telnyx-missions-live-dry-run",
+            "--telnyx-missions-live-url",
+            upstream.base_url,
+        )
+        assert upstream.count == 0
+    assert _only_passed(result) >= 20
+    result.stdout.fnmatch_lines(
+        [
+            f"rootdir: {pytester.path}*",
+            "DRY RUN: nothing was sent. A live run of these tests would send to http://127.*",
+            "*missions it would create (each deleted when its test ends): *",
+        ]
+    )
+    assert not (pytester.path / ".telnyx-live").exists()
 
 
 @pytest.fixture

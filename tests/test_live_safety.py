@@ -7,6 +7,7 @@ run and the key: every session reaches only the loopback stand-in (``live_standi
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
@@ -200,12 +201,15 @@ def test_a_dry_run_sends_nothing_writes_nothing_and_prints_the_plan(
     pytester: pytest.Pytester, upstream: StandIn
 ) -> None:
     tests = """
+        import os
+
         import pytest
         import telnyx
 
 
         @pytest.mark.telnyx_missions(live=True)
         def test_plan(telnyx_missions):
+            assert "TELNYX_MISSIONS_LIVE_API_KEY" not in os.environ  # a dry run takes it too
             client = telnyx.Telnyx()
             made = client.ai.missions.create(name="planned").data
             client.ai.missions.retrieve(made.mission_id)
@@ -226,6 +230,7 @@ def test_a_dry_run_sends_nothing_writes_nothing_and_prints_the_plan(
     )
     assert upstream.count == 0
     assert not (pytester.path / ".telnyx-live").exists()
+    assert os.environ[KEY] == CANARY_KEY  # given back when the session ended
 
 
 def test_the_live_key_is_in_no_file_the_run_writes_even_when_the_upstream_echoes_it(

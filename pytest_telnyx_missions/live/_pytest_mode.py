@@ -131,20 +131,22 @@ def live_settings(config: pytest.Config) -> LiveSettings | None:
 def start_live_run(config: pytest.Config, fake: FakeMissions) -> LiveRun | None:
     """Start the live run the command line asks for (from ``pytest_configure``), or None.
 
-    The key leaves ``os.environ`` here, for as long as the session runs; SIGTERM then stops
-    the session as Ctrl-C does, so the missions it created are still deleted."""
+    The key leaves ``os.environ`` here, for as long as the session runs (a dry run's too,
+    though it sends nothing: no test reads it); SIGTERM then stops the session as Ctrl-C does,
+    so the missions it created are still deleted."""
     settings = live_settings(config)
     if settings is None:
         return None
     from ._pytest_run import LiveRun
 
-    key = None if settings.dry_run else os.environ.pop(KEY_VARIABLE, None)
+    taken = os.environ.pop(KEY_VARIABLE, None)
     try:
-        run = LiveRun(config, settings, fake, key)
+        run = LiveRun(config, settings, fake, None if settings.dry_run else taken)
     except ValueError as error:
-        if key is not None:
-            os.environ[KEY_VARIABLE] = key
+        if taken is not None:
+            os.environ[KEY_VARIABLE] = taken
         raise pytest.UsageError(str(error)) from None
+    run.taken_key = taken
     config.stash[LIVE_RUN] = run
     config.pluginmanager.register(run, "telnyx_missions_live")
     if threading.current_thread() is threading.main_thread():
@@ -163,8 +165,8 @@ def stop_live_run(config: pytest.Config) -> None:
     if run is None:
         return
     del config.stash[LIVE_RUN]
-    if run.key is not None:
-        os.environ[KEY_VARIABLE] = run.key
+    if run.taken_key is not None:
+        os.environ[KEY_VARIABLE] = run.taken_key
     if run.previous_sigterm is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, cast(Any, run.previous_sigterm))
     run.close()

@@ -48,6 +48,8 @@ class LiveRun:
         self.config = config
         self.settings = settings
         self.key = key
+        self.taken_key: str | None = None
+        """What ``os.environ`` held for the key when the session started: given back at its end."""
         self.previous_sigterm: Any = None
         self.artifacts = Artifacts(key)
         self.known = KnownDivergences.read(settings.known) if settings.known else KnownDivergences()
