@@ -22,35 +22,55 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-_FLAG_OPTIONS = ("strict_transitions", "auto_create")
-_VALUE_OPTIONS = (
+OPTIONS = (
     "host",
     "port",
     "seed",
     "runs",
     "missions",
+    "strict_transitions",
     "state",
+    "auto_create",
     "clock",
     "journal_limit",
     "journal_max_bytes",
     "max_body_bytes",
     "idle_timeout",
     "max_connections",
+    "max_request_line_bytes",
+    "max_header_bytes",
+    "max_header_count",
+    "head_timeout",
+    "body_timeout",
+    "allow_remote",
+    "live",
+    "live_url",
+    "live_dir",
+    "live_record",
+    "live_tag",
+    "live_max_requests",
+    "live_rate",
 )
-OPTIONS = (*_VALUE_OPTIONS, *_FLAG_OPTIONS)
-"""The keyword arguments of ``StandaloneFake``: the command line's flags, in Python spelling."""
+"""The keyword arguments of ``StandaloneFake``: every flag of the command line, in Python
+spelling, but ``--ready-file`` and ``--json`` (which it uses itself)."""
+_FLAG_OPTIONS = ("strict_transitions", "auto_create", "allow_remote", "live")
+_OPTIONAL_VALUE_OPTIONS = ("live_record",)  # True: the flag alone; a path: the flag with it
 
 _PROG = "telnyx-missions-fake"
 _READY_POLL_SECONDS = 0.01  # the server is up in a few tenths of a second; a file has no event
 _STOP_GRACE_SECONDS = 10.0
+# A checking proxy deletes what it created upstream before it exits, at its pace (--live-rate):
+# 500 requests at 2 a second. Killing it sooner would leave missions behind.
+_LIVE_STOP_GRACE_SECONDS = 600.0
 
 
 class StandaloneFake:
     """The standalone server (``telnyx-missions-fake``) in a subprocess, with its control API.
 
-    The options are the command line's, in Python spelling (``StandaloneFake(seed=7,
-    auto_create=True, state="state.json")``); ``port`` defaults to ``0``, a free port. Use it as a
-    context manager, or call ``start()`` and ``stop()``::
+    The options are the command line's, every one of them, in Python spelling
+    (``StandaloneFake(seed=7, auto_create=True, state="state.json", max_header_count=50)``; a
+    flag is ``True``, a state document a dict or a path); ``port`` defaults to ``0``, a free
+    port. Use it as a context manager, or call ``start()`` and ``stop()``::
 
         with StandaloneFake(runs=5) as fake:
             subprocess.run(["node", "worker.js"], env={**os.environ, **fake.environ}, check=True)
@@ -144,16 +164,18 @@ class StandaloneFake:
         return self
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, as Ctrl+C; killed if it does not end in 10 s) and wait."""
+        """Stop the server (SIGTERM, as Ctrl+C; killed if it does not end in 10 s, or in 10
+        minutes with ``live=True``, which deletes what it created first) and wait."""
         with self._lock:
             process, self._process = self._process, None
             directory, self._directory = self._directory, None
             self._ready = {}
+        grace = _LIVE_STOP_GRACE_SECONDS if self._options.get("live") else _STOP_GRACE_SECONDS
         if process is not None:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM if sys.platform != "win32" else signal.SIGINT)
                 try:
-                    process.wait(_STOP_GRACE_SECONDS)
+                    process.wait(grace)
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
@@ -221,6 +243,11 @@ def _command_line(options: dict[str, Any], directory: Path | None) -> list[str]:
             if not isinstance(value, bool):
                 raise TypeError(f"{name} is True or False, got {value!r}")
             arguments += [flag] if value else []
+        elif name in _OPTIONAL_VALUE_OPTIONS:
+            if value is True:
+                arguments.append(flag)
+            elif value is not None and value is not False:
+                arguments.append(f"{flag}={os.fspath(value)}")
         elif name in ("journal_limit", "journal_max_bytes") and value is None:
             arguments += [flag, "0"]  # as FakeMissions(journal_limit=None): no such bound
         elif value is None:

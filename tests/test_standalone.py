@@ -9,14 +9,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from pytest_telnyx_missions import FakeMissions, StandaloneFake
+from pytest_telnyx_missions import FakeMissions, StandaloneFake, cli
+from pytest_telnyx_missions._standalone import OPTIONS, _command_line
 from pytest_telnyx_missions.cli import write_atomically
 
 from .helpers import doc_blocks
+from .live_standin import CANARY_KEY, StandIn
 
 READY_KEYS = {"url", "base_url", "api_key", "pid"}
 HANG = 60  # seconds: only to catch a hang
@@ -137,6 +140,58 @@ def test_standalone_fake_takes_the_command_lines_options() -> None:
     with StandaloneFake(state=state, auto_create=True, journal_limit=None) as fake:
         assert httpx.get(fake.url + "/_fake/state").json()["missions"][0]["name"] == "From a dict"
         assert httpx.get(fake.url + "/_fake/runs").json()["data"] == []
+
+
+def test_standalone_fake_takes_every_option_of_the_command_line(tmp_path: Path) -> None:
+    parser = cli._parser()
+    actions = {
+        action.dest: action
+        for action in parser._actions
+        if action.option_strings and action.dest not in ("help", "ready_file", "json")
+    }
+    assert set(OPTIONS) == set(actions)  # --ready-file and --json: StandaloneFake's own
+    for name, action in actions.items():
+        given: Any
+        parsed: Any
+        if action.nargs == 0:  # a flag: True gives it, False leaves it out
+            given, parsed = True, True
+            assert getattr(parser.parse_args(_command_line({name: False}, tmp_path)), name) is (
+                action.default
+            )
+        else:
+            given = parsed = action.type("7") if callable(action.type) else "7"
+        arguments = _command_line({name: given}, tmp_path)
+        assert getattr(parser.parse_args(arguments), name) == parsed, (name, arguments)
+    recorded = parser.parse_args(_command_line({"live_record": True}, tmp_path))
+    assert recorded.live_record == ""  # the flag alone: the default cassette directory
+
+
+def test_standalone_fake_serves_with_the_limits_of_the_command_line() -> None:
+    with StandaloneFake(max_header_count=16, max_request_line_bytes=300) as fake:
+        many = {f"x-header-{number}": "1" for number in range(20)}
+        assert httpx.get(fake.url + "/_fake/health", headers=many).status_code == 431
+        assert httpx.get(fake.url + "/_fake/health?" + "a" * 400).status_code == 414
+        assert httpx.get(fake.url + "/_fake/health").status_code == 200
+    assert fake.returncode == 0
+
+
+def test_standalone_fake_is_a_checking_proxy_with_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
+    with (
+        StandIn(existing=1) as upstream,
+        StandaloneFake(
+            live=True, live_url=upstream.base_url, live_dir=tmp_path, live_rate=1000
+        ) as fake,
+    ):
+        missions = httpx.get(
+            fake.base_url + "/ai/missions", headers={"Authorization": "Bearer k"}
+        ).json()["data"]
+        assert len(missions) == 1  # the stand-in's, through the proxy
+        assert httpx.get(fake.url + "/_fake/live").status_code == 200
+    assert fake.returncode == 0
+    assert (tmp_path / "report.json").is_file()
 
 
 def test_standalone_fake_names_an_unknown_option_and_the_nearest() -> None:
