@@ -169,7 +169,7 @@ def _parser() -> argparse.ArgumentParser:
         "--state",
         metavar="FILE",
         help="a state document (JSON, or YAML with PyYAML) to serve instead of seeded data; "
-        "what POST /_fake/reset returns to",
+        "what POST /_fake/reset returns to (a reset naming seed, runs or missions: seeded data)",
     )
     add(
         "--auto-create",

@@ -349,6 +349,15 @@ def test_after_a_load_a_reset_naming_seed_runs_or_missions_goes_back_to_seeded_d
     assert [run.run_id for run in fake.runs] == [RUN]  # both named: the document, seed 3
 
 
+def test_the_api_reference_says_what_a_reset_after_a_load_goes_to() -> None:
+    reset, load = (
+        " ".join((method.__doc__ or "").split())
+        for method in (FakeMissions.reset, FakeMissions.load_state)
+    )
+    assert "so does naming ``seed``, ``runs`` or ``missions`` without ``state``" in reset
+    assert "unless the reset names ``seed``, ``runs``, ``missions`` or another ``state``" in load
+
+
 def test_the_control_api_reset_after_a_put_state_goes_back_to_seeded_data(
     fake: FakeMissions,
 ) -> None:
