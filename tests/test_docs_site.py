@@ -189,3 +189,83 @@ def test_the_docs_include_the_readmes_examples_never_a_copy() -> None:
         if block.body in readme_blocks
     ]
     assert copies == []
+
+
+def test_the_readmes_set_up_commands_are_what_ci_runs() -> None:
+    text = README.read_text(encoding="utf-8")
+    setup = text.split("## Set-up on a fresh machine")[1].split("## What you get")[0]
+    commands = [
+        line
+        for block in re.findall(r"^```bash\n(.*?)^```", setup, re.S | re.M)
+        for line in block.splitlines()
+    ]
+    ci_lines = CI.splitlines()
+    assert [command for command in commands if command not in ci_lines] == []
+    then = re.search(r"CI runs exactly these, then (.*?): see", " ".join(setup.split()))
+    assert then, "the README says what else CI runs"
+    named = re.findall(r"`([^`]+)`", then[1].split(" (")[0])  # not what follows in brackets
+    assert len(named) >= 5
+    assert [tool for tool in named if f"/bin/{tool}" not in CI] == []  # .venv/bin/<tool>
+
+
+def _anchors(page: Path) -> set[str]:
+    """The ids mkdocs gives the headings of ``page`` (the toc extension's slugify)."""
+    slugify = pytest.importorskip("markdown.extensions.toc").slugify  # the docs extra's
+
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return {
+        slugify(heading.replace("`", ""), "-") for heading in re.findall(r"^#+ (.+)$", text, re.M)
+    }
+
+
+def test_every_link_of_the_readme_resolves() -> None:
+    """The README is no page of the site, so mkdocs does not check its links: this does."""
+    broken = []
+    for link in re.findall(r"\]\(([^)\s]+)\)", README.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", link):
+            continue  # https://...: not this repository's
+        path, _, anchor = link.partition("#")
+        target = ROOT / path
+        if not target.is_file() or (anchor and anchor not in _anchors(target)):
+            broken.append(link)
+    assert broken == []
+
+
+def test_the_architecture_page_places_every_module_of_the_package() -> None:
+    [layout] = [
+        b.body for b in doc_blocks_of(DOCS / "explanation" / "architecture.md") if not b.language
+    ]
+    package = Path(plugin.__file__).parent
+    modules = sorted(
+        path.name + ("/" if path.is_dir() else "")
+        for path in package.iterdir()
+        if (path.suffix == ".py" or (path.is_dir() and not path.name.startswith("__")))
+    )
+    assert [name for name in modules if not re.search(rf"(^|\s){re.escape(name)}", layout)] == []
+    lint = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    layers = lint.split("layers = [")[1].split("]")[0]
+    storeys = {
+        name.strip() for line in re.findall(r'"([^"]+)"', layers) for name in line.split("|")
+    }
+    unplaced = [
+        name.removesuffix(".py").removesuffix("/")
+        for name in modules
+        if not name.startswith("__") and name not in ("contract/", "spec/")
+    ]
+    assert [name for name in unplaced if name not in storeys] == []  # each is in a storey
+
+
+def test_no_file_the_repository_ignores_is_committed() -> None:
+    """``node_modules/`` and the like are made by their tools (``npm ci``), never committed."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--ignored", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert tracked[:5] == [], f"{len(tracked)} ignored files are committed"
