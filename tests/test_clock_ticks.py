@@ -4,6 +4,7 @@ delete), and a read ticks nothing. Each operation of the route table is tried in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -104,9 +105,33 @@ def test_every_change_ticks_the_clock_and_no_read_does() -> None:
             assert _now(fake) - before == timedelta(seconds=1), operation.name
 
 
-@pytest.mark.parametrize("arrange", ["add_mission", "add_run"])
+def _arranging(fake: FakeMissions) -> dict[str, Callable[[], object]]:
+    """Each arranging method, called once with what it needs."""
+    run = fake.runs[0]
+    mission = run.mission_id
+    return {
+        "add_mission": fake.add_mission,
+        "add_run": fake.add_run,
+        "add_event": lambda: fake.add_event(run_id=run.run_id),
+        "add_plan_step": lambda: fake.add_plan_step(
+            run_id=run.run_id, step_id="z", description="Z", sequence=9
+        ),
+        "link_agent": lambda: fake.link_agent(run_id=run.run_id, telnyx_agent_id="agent"),
+        "add_knowledge_base": lambda: fake.add_knowledge_base(mission_id=mission, name="kb"),
+        "add_mcp_server": lambda: fake.add_mcp_server(mission_id=mission, name="m"),
+        "add_tool": lambda: fake.add_tool(mission_id=mission, name="t"),
+    }
+
+
+@pytest.mark.parametrize("arrange", list(_arranging(FakeMissions(runs=1))))
 def test_arranging_ticks_the_clock_too(arrange: str) -> None:
     fake = FakeMissions(clock=CLOCK)
     before = _now(fake)
-    getattr(fake, arrange)()
+    _arranging(fake)[arrange]()
     assert _now(fake) - before == timedelta(seconds=2)
+
+
+def test_every_arranging_method_is_tried() -> None:
+    from pytest_telnyx_missions._serving.control_arranging import ARRANGING_METHODS
+
+    assert set(_arranging(FakeMissions(runs=1))) == set(ARRANGING_METHODS.values())

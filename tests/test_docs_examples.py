@@ -125,6 +125,21 @@ def test_every_package_an_example_imports_is_named_on_its_page() -> None:
     assert unnamed == []
 
 
+# pytest options of plugins the install does not bring, and the distribution each needs.
+PLUGIN_OPTIONS = {r"pytest -n \d|-n auto": "pytest-xdist", r"--randomly-seed=": "pytest-randomly"}
+
+
+def test_every_pytest_plugin_an_example_uses_is_named_on_its_page() -> None:
+    unnamed = [
+        f"{page.relative_to(ROOT)}: {distribution}"
+        for page in DOC_FILES
+        for option, distribution in PLUGIN_OPTIONS.items()
+        if re.search(option, text := page.read_text(encoding="utf-8"))
+        and not re.search(rf"pip install [^`]*{distribution}|{distribution} runs", text)
+    ]
+    assert unnamed == []
+
+
 def _reads_the_docs(module: Path, test: str) -> bool:
     """The named test exists and takes what it checks from the docs (not a copy of it)."""
     if not module.is_file():

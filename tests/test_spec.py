@@ -76,6 +76,9 @@ def test_the_operations_page_lists_every_operation() -> None:
         sdk = SPEC["paths"][op.path][op.method.lower()]["x-sdk-method"].removeprefix("client.")
         row = f"| `{op.name}` | `{op.method} {op.path}` | `{sdk}` | {op.success_status} |"
         assert row in page
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(OPERATIONS) == 41  # no row for an operation the fake does not serve
+    assert f"all {len(OPERATIONS)} operations" in page
 
 
 def test_answers_validate_against_the_spec_response_models(telnyx_missions: FakeMissions) -> None:
