@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from pytest_telnyx_missions import FakeMissions
 from pytest_telnyx_missions._serving.control_arranging import ARRANGING_METHODS
@@ -152,4 +153,35 @@ def test_every_resource_refuses_with_the_add_methods_own_message(
         # Python names a plain signature's method by its class (Arranger.link_agent()); the
         # control API by the name the caller knows.
         {"error": f"Invalid {method} body: {str(raised.value).removeprefix('Arranger.')}"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("resource", "body"),
+    [
+        ("runs", {"status": "finished", "input": "x"}),
+        ("plan_steps", {"step_id": "s", "description": "d", "sequence": "x", "status": "done"}),
+        ("events", {"payload": 5, "summary": ["x"]}),
+        ("missions", {"name": 5}),
+    ],
+)
+def test_a_value_the_model_refuses_gets_pydantics_message_for_each_field(
+    fake: FakeMissions, resource: str, body: dict[str, Any]
+) -> None:
+    """Python raises the model's ``ValidationError``; the control API answers the same errors,
+    each as ``field: message (got value)`` on one line, with no link to pydantic's site."""
+    method = ARRANGING_METHODS[resource]
+    if resource in ("plan_steps", "events"):
+        body = {**body, "run_id": fake.runs[0].run_id}
+    with pytest.raises(ValidationError) as raised:
+        getattr(fake, method)(**body)
+    expected = "; ".join(
+        f"{'.'.join(map(str, error['loc']))}: {error['msg']} (got {error['input']!r})"
+        for error in raised.value.errors(include_url=False)
+    )
+    assert len(raised.value.errors()) >= 1
+    answer = _post(fake, resource, body)
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"error": f"Invalid {method} body: {expected}"},
     )
