@@ -69,11 +69,7 @@ def handed_to(
 
 
 class FakeMissions:
-    """An in-memory Telnyx AI Missions API. Every instance is independent.
-
-    Start it (or use it as a context manager) to serve it over a socket; never started, it
-    still answers in-process through :meth:`httpx_transport`, :meth:`async_httpx_transport`
-    and :meth:`wsgi_app`.
+    """An in-memory Telnyx AI Missions API. Every instance is independent; start it to serve HTTP.
 
     >>> with FakeMissions(seed=7, runs=2) as fake:
     ...     fake.base_url.endswith("/v2")
@@ -149,7 +145,8 @@ class FakeMissions:
         self._server = KeepAliveServer(self._dispatcher, host, port, limits)
         fields_of = {operation.name: operation.matchable for operation in OPERATIONS}
         self._updates = RunUpdateChecks(self._journal, self._store.run_ids, fields_of)
-        self._calls = CallChecks(self._journal, self._store.run_ids, fields_of)
+        path_ids_of = {op.name: tuple(op.pattern.groupindex) for op in OPERATIONS}
+        self._calls = CallChecks(self._journal, self._store.run_ids, fields_of, path_ids_of)
         self._waiting = Waiting(self._journal, fields_of)
         self._unhandled = UnhandledRequests(self._journal)
         self._checks = Checks(
@@ -186,9 +183,7 @@ class FakeMissions:
         state document), restart the ids and the clock.
 
         An option left out keeps the value the fake was made with (or that :meth:`load_state`
-        set). ``state=None`` given explicitly goes back to seeded data, and so does naming
-        ``seed``, ``runs`` or ``missions`` without ``state``: ``reset(seed=7)`` after a loaded
-        document is seed 7's seeded data, never the document.
+        set); ``state=None``, or a ``seed``, ``runs`` or ``missions``, goes back to seeded data.
         """
         self._baseline.restore(options, then=self._forget_the_test)
 
@@ -212,8 +207,7 @@ class FakeMissions:
         """Replace the whole state with a document (a dict, or a JSON/YAML file's path).
 
         Every item is checked first: a bad document raises ``ValueError`` naming each bad item
-        and field, and changes nothing. The loaded state is what :meth:`reset` returns to,
-        unless the reset names ``seed``, ``runs``, ``missions`` or another ``state``.
+        and field, and changes nothing. A :meth:`reset` naming no seeded option returns to it.
         """
         self._baseline.load(doc_or_path)
 
@@ -272,8 +266,7 @@ class FakeMissions:
         return self._app
 
     def httpx_transport(self) -> FakeTransport:
-        """An httpx transport that answers from this fake in-process, with no socket (started
-        or not).
+        """An httpx transport answering from this fake in-process, no socket (started or not).
 
         ``httpx.Client(transport=fake.httpx_transport(), base_url=...)``: the journal, the
         assertions and the fault rules work as over the socket; a dropped or garbled answer

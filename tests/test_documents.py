@@ -354,8 +354,8 @@ def test_the_api_reference_says_what_a_reset_after_a_load_goes_to() -> None:
         " ".join((method.__doc__ or "").split())
         for method in (FakeMissions.reset, FakeMissions.load_state)
     )
-    assert "so does naming ``seed``, ``runs`` or ``missions`` without ``state``" in reset
-    assert "unless the reset names ``seed``, ``runs``, ``missions`` or another ``state``" in load
+    assert "``state=None``, or a ``seed``, ``runs`` or ``missions``, goes back to seeded" in reset
+    assert "A :meth:`reset` naming no seeded option returns to it." in load
 
 
 def test_the_control_api_reset_after_a_put_state_goes_back_to_seeded_data(

@@ -138,6 +138,21 @@ NAMING_A_FIELD: dict[str, tuple[Callable[[FakeMissions], Any], str]] = {
         "assert_called: list_missions has no field 'status'; it has no fields to match (no id "
         "in its path, no body).",
     ),
+    "calls": (
+        lambda fake: fake.calls("update_run", rn_id=_run_id(fake)),
+        "calls: the path of update_run has no id 'rn_id' (did you mean 'run_id'?); the ids it "
+        "has: mission_id, run_id (calls() matches ids in the path; assert_called matches the "
+        "body's fields too).",
+    ),
+    "calls (a body's field)": (
+        lambda fake: fake.calls("update_run", status="succeeded"),
+        "calls: the path of update_run has no id 'status'; the ids it has: mission_id, run_id",
+    ),
+    "calls (any operation)": (
+        lambda fake: fake.calls(rnu_id=_run_id(fake)),
+        "calls: no operation's path has the id 'rnu_id' (did you mean 'run_id'?); the ids paths "
+        "have: mission_id, ",
+    ),
     "wait_for": (
         lambda fake: fake.wait_for("update_run", timeout=30, stauts="succeeded"),
         f"wait_for: update_run has no field 'stauts' (did you mean 'status'?); {UPDATE_RUN_FIELDS}",

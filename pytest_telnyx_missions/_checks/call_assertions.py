@@ -6,10 +6,11 @@ the one diff engine (``diff``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from .._api.models import canonical_id
+from .._config import named_with_hints, unknown_names
 from .._journal.calls import (
     CallList,
     OperationName,
@@ -35,17 +36,24 @@ class CallChecks:
     """
 
     def __init__(
-        self, journal: Journal, run_ids: Callable[[], Collection[str]], fields_of: FieldsOf
+        self,
+        journal: Journal,
+        run_ids: Callable[[], Collection[str]],
+        fields_of: FieldsOf,
+        path_ids_of: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._journal = journal
         self._run_ids = run_ids
         self._fields_of = fields_of
+        self._path_ids_of = path_ids_of or {}
 
     def calls(self, /, operation: OperationName | None = None, **path_params: str) -> CallList:
         """Every call of ``operation`` (or of any operation) in arrival order, rejected ones
         included, optionally only those with these ids in their path (``run_id=...``)."""
         if operation is not None:
             checked_operation(operation)
+        if path_params and self._path_ids_of:
+            self._check_path_ids(operation, path_params)
         if "run_id" in path_params:  # the journal's indexes: no scan of every request
             path_params = dict(path_params)
             entries = self._journal.of_run(path_params.pop("run_id"))
@@ -54,6 +62,30 @@ class CallChecks:
         else:
             entries = self._journal.entries
         return calls_in(entries, operation, path_params)
+
+    def _check_path_ids(self, operation: str | None, given: Collection[str]) -> None:
+        """A key no path of ``operation`` (or of any operation) has could never match: a
+        ``TypeError`` naming the ids it has, as the assertions refuse a field."""
+        __tracebackhide__ = True
+        known = (
+            self._path_ids_of.get(operation, ())
+            if operation is not None
+            else list(dict.fromkeys(name for ids in self._path_ids_of.values() for name in ids))
+        )
+        unknown = unknown_names(given, known)
+        if not unknown:
+            return
+        names = f"{'id' if len(unknown) == 1 else 'ids'} {named_with_hints(unknown, known)}"
+        problem = (
+            f"the path of {operation} has no {names}; "
+            + (f"the ids it has: {', '.join(known)}" if known else "it has no ids")
+            if operation is not None
+            else f"no operation's path has the {names}; the ids paths have: {', '.join(known)}"
+        )
+        raise TypeError(
+            f"calls: {problem} (calls() matches ids in the path; assert_called matches the "
+            "body's fields too)."
+        )
 
     def status_history(self, run_id: str) -> list[StatusChange]:
         """Every applied change of the run's status, in order, each with the call that made it:
