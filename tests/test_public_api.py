@@ -24,10 +24,13 @@ def test_all_is_what_the_api_reference_lists() -> None:
     assert set(pytest_telnyx_missions.__all__) == _listed_names()
 
 
-def test_every_name_the_reference_renders_is_public() -> None:
+def test_the_reference_renders_every_public_name_and_no_other() -> None:
     rendered = re.findall(r"^::: pytest_telnyx_missions\.([A-Z]\w*)$", API_PAGE.read_text(), re.M)
-    assert rendered
-    assert set(rendered) <= set(pytest_telnyx_missions.__all__)
+    # A type alias has no docstring mkdocstrings can read from the running package: its own words.
+    described = (
+        {"OperationName"} if "`OperationName` is the type" in API_PAGE.read_text() else set()
+    )
+    assert sorted([*rendered, *described]) == sorted(pytest_telnyx_missions.__all__)
 
 
 def test_every_public_name_resolves() -> None:

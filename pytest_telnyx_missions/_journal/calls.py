@@ -75,7 +75,8 @@ OperationName = Literal[
     "link_telnyx_agent",
     "unlink_telnyx_agent",
 ]
-"""Every operation's name, in the route table's order (a test keeps the two equal)."""
+"""Every operation's name, in the route table's order (a test keeps the two equal): what the
+journal, ``calls()``, the assertions and the fault rules take (``fail_next("update_run")``)."""
 
 OPERATION_NAMES: tuple[str, ...] = get_args(OperationName)
 
