@@ -4,13 +4,16 @@ Each column loads a state document of N runs (N / 100 missions, at least one; on
 one plan step for every tenth run), then times, in-process (no socket: the state's cost, not
 the network's): a reset after one change, GET of a run, PATCH of a run, the first and the last
 page of 20 of ``GET /ai/missions/runs``, ``run_updates(run_id)`` with N requests in the journal,
-``load_state`` and ``dump_state`` (whole, and per run: the goal is 5 µs per run at the largest N).
-A number is the median over rounds; the ratio is to N = 100.
+``load_state`` and ``dump_state`` (whole, and per run: the document's time over its runs, as the
+documents rows of ``run.py`` count it too; their seeded document, with about seven items a run,
+is the one the goal of 5 µs per run is judged on). A number is the median over rounds; the ratio
+is to N = 100.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import statistics
 import time
@@ -26,6 +29,7 @@ from pytest_telnyx_missions import FakeMissions, RecordedRequest
 SIZES = (100, 1_000, 10_000, 50_000)
 QUICK_SIZES = (10, 100)
 START = datetime(2025, 3, 1, tzinfo=timezone.utc)
+CLOCK = "2026-01-01T00:00:00Z"
 PATCH_BODY = {"status": "running", "result_summary": "step 3 of 5"}
 
 
@@ -70,12 +74,40 @@ def state_document(runs: int) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def items_per_run(doc: dict[str, list[Any]]) -> float:
+    return sum(map(len, doc.values())) / len(doc["runs"])
+
+
+def document_costs_us(doc: dict[str, list[Any]], rounds: int) -> tuple[float, float]:
+    """The median time of ``load_state(doc)`` into a new fake and of ``dump_state()`` after it,
+    in µs, for the whole document.
+
+    Each round loads a new document object into a new fake (a fake keeps the snapshots of the
+    last few document objects it loaded, and would grow with the rounds), after collecting the
+    round before's garbage, untimed; a collection the round's own objects set off is timed."""
+    loads: list[float] = []
+    dumps: list[float] = []
+    for _ in range(rounds):
+        fake = FakeMissions(runs=0, clock=CLOCK)
+        copy = dict(doc)
+        gc.collect()
+        started = time.perf_counter()
+        fake.load_state(copy)
+        loads.append((time.perf_counter() - started) * 1e6)
+        started = time.perf_counter()
+        fake.dump_state()
+        dumps.append((time.perf_counter() - started) * 1e6)
+        del fake, copy
+    return statistics.median(loads), statistics.median(dumps)
+
+
 @dataclass
 class Column:
     """One N's timings, in microseconds, by row name."""
 
     runs: int
     us: dict[str, float] = field(default_factory=dict)
+    items_per_run: float = 0.0
 
 
 def _median_us(action: Callable[[], object], calls: int, rounds: int) -> float:
@@ -125,15 +157,13 @@ def _journal_query_us(fake: FakeMissions, runs: int, rounds: int) -> float:
 
 
 def measure(runs: int, rounds: int) -> Column:
-    column = Column(runs)
     doc = state_document(runs)
-    bulk_rounds = 3 if runs >= 10_000 else rounds
-    fake = FakeMissions(clock="2026-01-01T00:00:00Z")
-    # A new document object each time: the fake caches a document it has loaded by identity.
-    column.us["load_state"] = _median_us(lambda: fake.load_state(dict(doc)), 1, bulk_rounds)
-    column.us["dump_state"] = _median_us(fake.dump_state, 1, bulk_rounds)
-    column.us["load_state, per run"] = column.us["load_state"] / runs
-    column.us["dump_state, per run"] = column.us["dump_state"] / runs
+    column = Column(runs, items_per_run=items_per_run(doc))
+    load_us, dump_us = document_costs_us(doc, 3 if runs >= 10_000 else rounds)
+    column.us["load_state"], column.us["dump_state"] = load_us, dump_us
+    column.us[LOAD_PER_RUN] = load_us / runs
+    column.us[DUMP_PER_RUN] = dump_us / runs
+    fake = FakeMissions(clock=CLOCK)
     fake.load_state(doc)
     run = doc["runs"][runs // 2]
     path = f"/ai/missions/{run['mission_id']}/runs/{run['run_id']}"
@@ -156,6 +186,8 @@ def measure(runs: int, rounds: int) -> Column:
     return column
 
 
+LOAD_PER_RUN = "load_state per run"
+DUMP_PER_RUN = "dump_state per run"
 ROWS = (
     "reset after one change",
     "GET a run",
@@ -165,11 +197,11 @@ ROWS = (
     "journal query (N requests)",
     "load_state",
     "dump_state",
-    "load_state, per run",
-    "dump_state, per run",
+    LOAD_PER_RUN,
+    DUMP_PER_RUN,
 )
 DOCUMENT_GOAL_US = 5.0
-"""load_state and dump_state per run at the largest N (issue 18.3)."""
+"""load_state and dump_state per run at 50,000 runs, of a seeded document (issue 18.3)."""
 
 
 def reset_goal(rounds: int, small: int = 10, large: int = 10_000) -> tuple[float, float]:
@@ -217,23 +249,25 @@ def print_goals(columns: Sequence[Column], reset: tuple[float, float], large_run
             f"goal: {row}, {top.runs:,} runs / {base.runs:,}: "
             f"{top.us[row] / base.us[row]:.2f} (≤ 2)"
         )
-    for row in ("load_state, per run", "dump_state, per run"):
-        verdict = "met" if top.us[row] <= DOCUMENT_GOAL_US else "not met"
+    for row in (LOAD_PER_RUN, DUMP_PER_RUN):
         print(
-            f"goal: {row}, {top.runs:,} runs: {top.us[row]:.2f} µs "
-            f"(≤ {DOCUMENT_GOAL_US:g} µs: {verdict})"
+            f"{row}, {top.runs:,} runs of {top.items_per_run:.1f} items: {top.us[row]:.2f} µs "
+            f"(the goal, ≤ {DOCUMENT_GOAL_US:g} µs, is judged on the seeded document: "
+            "the documents rows)"
         )
 
 
 def print_growth(columns: Sequence[Column]) -> None:
     base = columns[0]
     head = "".join(f"{f'N={c.runs:,}':>12}" for c in columns)
+    items = f"{columns[-1].items_per_run:.1f}"
     ratios = "".join(f"{f'{c.runs:,}':>8}" for c in columns[1:])
     print(f"{'with N runs loaded (in-process)':34}{head}   ratio to N={base.runs:,}:{ratios}")
     for row in ROWS:
         cells = "".join(f"{_format(c.us[row]):>12}" for c in columns)
         ratio = "".join(f"{c.us[row] / base.us[row]:>8.2f}" for c in columns[1:])
-        print(f"{row:34}{cells}   {'':>17}{ratio}")
+        label = f"{row} ({items} items/run)" if row in (LOAD_PER_RUN, DUMP_PER_RUN) else row
+        print(f"{label:34}{cells}   {'':>17}{ratio}")
 
 
 def plot_growth(columns: Sequence[Column], path: str) -> None:

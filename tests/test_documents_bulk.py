@@ -4,17 +4,26 @@ built when first read, list what a sort of the rows lists."""
 
 from __future__ import annotations
 
+import collections
 import copy
+import enum
+import gc
+from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from pytest_telnyx_missions import FakeMissions
 from pytest_telnyx_missions._api.models import Event, Mission, MissionRun, PlanStep
+from pytest_telnyx_missions._state import document_model
 from pytest_telnyx_missions._state.overlay import Loaded, Order
 
 CLOCK = "2026-01-01T00:00:00Z"
+MISSION = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+RUN = "a3bb189e-8bf9-4888-9912-ace4e6543002"
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +105,100 @@ def test_a_reset_after_a_load_never_builds_an_order_nothing_read() -> None:
     newest = sorted(fake.runs, key=lambda run: run.started_at, reverse=True)
     assert [r["run_id"] for r in page["data"]] == [r.run_id for r in newest[:5]]
     assert set(runs._groups) == {"listed"}  # the list built the order it read, once
+
+
+class _Text(str):
+    pass
+
+
+class _Count(int):
+    pass
+
+
+class _Choice(str, enum.Enum):
+    a = "a"
+
+
+def _nested(depth: int, make: Callable[[Any], Any]) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = make(value)
+    return value
+
+
+def _shape(value: Any) -> Any:
+    """``value`` with the exact type of everything in it, keys included."""
+    if isinstance(value, dict):
+        return (type(value), [(type(k), k, _shape(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return (type(value), [_shape(v) for v in value])
+    return (type(value), value)
+
+
+_cycle: list[Any] = []
+_cycle.append(_cycle)
+FREE_VALUES: list[Any] = [
+    *(1, 1.5, True, None, "x", 10**40, [1, "a", None, {"x": [True, 2.0]}]),
+    *(_Text("x"), _Count(3), _Choice.a, {_Text("k"): 1}, {_Choice.a: 1}),
+    *(collections.OrderedDict(a=1), (1, 2), {1: 2}, {b"k": 1}, b"x", {1}, object(), 1j),
+    *(float("inf"), float("nan"), _cycle, {"a": _cycle}),
+    *(_nested(n, lambda v: [v]) for n in (253, 254, 255, 256)),
+    *(_nested(n, lambda v: {"k": v}) for n in (253, 254, 255, 256)),
+]
+
+
+@pytest.mark.parametrize("value", FREE_VALUES, ids=lambda v: type(v).__name__)
+def test_the_fast_pass_takes_only_what_the_full_one_takes_and_makes_the_same(value: Any) -> None:
+    # A free-form value, in an item's field and as an attachment's own field: whatever the fast
+    # pass (JSON checked in Rust) takes, the full one (JsonValue) takes, into equal values of
+    # the same types; what it refuses goes through the full pass, which names the problem.
+    run = {"run_id": RUN, "mission_id": MISSION, "status": "running", "metadata": {"v": value}}
+    tool = {"mission_id": MISSION, "tool_id": "t", "v": value}
+    cases: list[tuple[dict[str, Any], Callable[[Any], Any]]] = [
+        ({"runs": [run]}, lambda d: d.runs[0].metadata),
+        ({"tools": [tool]}, lambda d: d.tools[0].__pydantic_extra__),
+    ]
+    for doc, made in cases:
+        try:
+            fast = document_model.FAST.validate_python(doc)
+        except ValidationError:
+            continue
+        full = document_model.DOCUMENT.validate_python(doc)
+        full_value = full.runs[0]["metadata"] if full.runs else full.tools[0].__pydantic_extra__
+        assert _shape(made(fast)) == _shape(full_value)
+
+
+def test_the_fast_pass_makes_the_store_models_with_the_fields_given() -> None:
+    doc = {"runs": [{"run_id": RUN, "mission_id": MISSION, "status": "running"}]}
+    run = document_model.FAST.validate_python(doc).runs[0]
+    assert type(run) is MissionRun
+    assert run.model_fields_set == {"run_id", "mission_id", "status"}
+    assert run.started_at is document_model.UNSET  # filled by the loader
+    with pytest.raises(ValidationError):  # an unknown field: as the full pass refuses it
+        document_model.FAST.validate_python({"runs": [{**doc["runs"][0], "colour": "red"}]})
+
+
+def test_a_document_only_the_full_pass_takes_loads_as_its_plain_form(doc: dict[str, Any]) -> None:
+    # Keys given as bytes and an item given as another mapping: the fast pass refuses both,
+    # the full one takes them, and the state is the one of the plain document.
+    odd = copy.deepcopy(doc)
+    odd["runs"][0]["metadata"] = {b"attempt": 1}
+    odd["missions"][0] = MappingProxyType(odd["missions"][0])
+    plain = copy.deepcopy(doc)
+    plain["runs"][0]["metadata"] = {"attempt": 1}
+    assert FakeMissions(clock=CLOCK, state=odd).dump_state() == plain
+
+
+def test_a_load_leaves_what_was_frozen_frozen_and_the_collector_as_it_was() -> None:
+    small = FakeMissions(runs=3).dump_state()
+    enabled = gc.isenabled()
+    gc.freeze()
+    try:
+        FakeMissions(clock=CLOCK, state=small)
+        assert gc.get_freeze_count() > 0  # what someone froze is not let go
+        assert gc.isenabled() is enabled
+    finally:
+        gc.unfreeze()
+    FakeMissions(clock=CLOCK, state=small)
+    assert gc.get_freeze_count() == 0  # nothing left frozen by the load itself
+    assert gc.isenabled() is enabled

@@ -1,10 +1,11 @@
 """The checks a state document needs as a whole, over the items pydantic accepted.
 
-Each kind of item is checked in bulk first, with set and regex operations that run in C: every
-id already one a path carries unchanged, no id twice, every reference to an item that exists.
-When that holds (any document the fake wrote, and most written by hand), the store's models are
-made straight from the validated items. When it does not, the kind is checked item by item,
-which finds the same items good and names every bad one (``runs[2].run_id: ...``).
+The items come as the store's models, from pydantic's one pass. Each kind is checked in bulk
+first, with set and regex operations that run in C: every id already one a path carries
+unchanged, no id twice, every reference to an item that exists. When that holds (any document
+the fake wrote, and most written by hand), the models stand as they are, with only the times an
+item left out filled in. When it does not, the kind is checked item by item, which finds the
+same items good and names every bad one (``runs[2].run_id: ...``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from operator import itemgetter
+from itertools import compress
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -27,11 +29,19 @@ from .._api.models import (
     TelnyxAgent,
 )
 from .clock import CLOCK_STEP, json_time
-from .document_model import DOC_KEYS, DOCUMENT, UNSET, document_problems
+from .document_model import (
+    DOC_KEYS,
+    DOCUMENT,
+    FAST,
+    ITEM_FIELDS,
+    ITEM_MODELS,
+    UNSET,
+    document_problems,
+)
 from .path_ids import canonical, path_id
 from .snapshot import ATTACHMENT_KINDS, AttachmentKey
 
-__all__ = ["Loader", "construct"]
+__all__ = ["Loader", "construct", "validated"]
 
 _M = TypeVar("_M", bound=BaseModel)
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -43,6 +53,33 @@ _PLAIN_ID = re.compile(rf"{_UUID}|{_SHORT}")
 _ALL_UUIDS = re.compile(rf"{_UUID}(?:\n{_UUID})*")
 _ALL_PLAIN = re.compile(rf"(?:{_UUID}|{_SHORT})(?:\n(?:{_UUID}|{_SHORT}))*")
 _Item = dict[str, Any]
+_FIELDS_SET = attrgetter("__pydantic_fields_set__")
+
+
+def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Each kind of the document's items, as the store's models: pydantic's fast pass when it
+    takes the document, else its full one (raising the ``ValidationError`` that names every
+    problem), the models then made in Python."""
+    if all(type(items) in (list, tuple) for items in doc.values()):  # read twice if need be
+        try:
+            return dict(FAST.validate_python(doc))
+        except ValidationError:
+            pass
+    return _as_models(dict(DOCUMENT.validate_python(doc)), doc)
+
+
+def _as_models(parsed: dict[str, list[Any]], raw: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The full pass's items (dicts) as the store's models, with the fields each item gave.
+
+    For a list given as another iterable (which pydantic read), the fields given are those
+    without a time left out: the other fields are taken as given."""
+    made = dict(parsed)
+    for key, model in ITEM_MODELS.items():
+        items, given = parsed[key], raw.get(key)
+        if not (isinstance(given, (list, tuple)) and len(given) == len(items)):
+            given = [[n for n, v in item.items() if v is not UNSET] for item in items]
+        made[key] = [construct(model, v, set(g)) for v, g in zip(items, given, strict=True)]
+    return made
 
 
 class Loader:
@@ -51,7 +88,6 @@ class Loader:
     def __init__(
         self,
         parsed: Mapping[str, list[Any]],
-        raw: Mapping[str, Any],
         clock: datetime | None,
         *,
         problems: list[str] | None = None,
@@ -59,8 +95,6 @@ class Loader:
         positions: dict[str, list[int]] | None = None,
     ) -> None:
         self.parsed = parsed
-        # The items as given, for the fields each one gives (pydantic filled in the others).
-        self.raw = raw
         self.filled = datetime.now(timezone.utc) if clock is None else clock - CLOCK_STEP
         self.problems = [] if problems is None else problems
         # Ids the document names, valid or not: a reference to a bad item is not a second
@@ -99,8 +133,8 @@ class Loader:
             }
             for what, key in (("mission", "missions"), ("run", "runs"))
         }
-        parsed = dict(DOCUMENT.validate_python(kept))
-        return cls(parsed, kept, clock, problems=problems, declared=declared, positions=positions)
+        parsed = _as_models(dict(DOCUMENT.validate_python(kept)), kept)
+        return cls(parsed, clock, problems=problems, declared=declared, positions=positions)
 
     def where(self, key: str, index: int) -> str:
         return f"{key}[{index if self.positions is None else self.positions[key][index]}]"
@@ -131,8 +165,8 @@ class Loader:
     def _declared(self, what: str) -> set[str]:
         if self.declared is None:  # every item passed pydantic: the ids it found
             self.declared = {
-                "mission": {canonical(item["mission_id"]) for item in self.parsed["missions"]},
-                "run": {canonical(item["run_id"]) for item in self.parsed["runs"]},
+                "mission": {canonical(item.mission_id) for item in self.parsed["missions"]},
+                "run": {canonical(item.run_id) for item in self.parsed["runs"]},
             }
         return self.declared[what]
 
@@ -150,14 +184,14 @@ class Loader:
         items = self.parsed["missions"]
         ids = _column(items, "mission_id")
         if _ALL_PLAIN.fullmatch("\n".join(ids)) and _distinct(ids):
-            return dict(zip(ids, self._made(Mission, "missions", items), strict=True))
+            return dict(zip(ids, self._filled("missions", items), strict=True))
         found: dict[str, Mission] = {}
         for index, item in enumerate(items):
-            values = item
+            values = item.__dict__
             if not self.path_id("missions", index, values, "mission_id", uuid=False):
                 continue
             if self.unique("missions", index, "mission_id", values["mission_id"], found):
-                found[values["mission_id"]] = self._one(Mission, "missions", index, values)
+                found[values["mission_id"]] = self._one("missions", item)
         return found
 
     def runs(self, missions: Mapping[str, Mission]) -> dict[str, MissionRun]:
@@ -169,10 +203,10 @@ class Loader:
             and _distinct(ids)
             and missions.keys() >= set(owners)
         ):
-            return dict(zip(ids, self._made(MissionRun, "runs", items), strict=True))
+            return dict(zip(ids, self._filled("runs", items), strict=True))
         found: dict[str, MissionRun] = {}
         for index, item in enumerate(items):
-            values = item
+            values = item.__dict__
             if not (
                 self.path_id("runs", index, values, "run_id", uuid=True)
                 & self.path_id("runs", index, values, "mission_id", uuid=True)
@@ -182,7 +216,7 @@ class Loader:
             if self.unique("runs", index, "run_id", run_id, found) and self.owner(
                 "runs", index, values["mission_id"], missions, "mission"
             ):
-                found[run_id] = self._one(MissionRun, "runs", index, values)
+                found[run_id] = self._one("runs", item)
         return found
 
     def events(self, runs: Mapping[str, MissionRun]) -> dict[str, Event]:
@@ -193,37 +227,35 @@ class Loader:
             and _distinct(ids)
             and runs.keys() >= set(_column(items, "run_id"))
         ):
-            return dict(zip(ids, self._made(Event, "events", items), strict=True))
+            return dict(zip(ids, self._filled("events", items), strict=True))
         found: dict[str, Event] = {}
         for index, item in enumerate(items):
-            values = item
+            values = item.__dict__
             if not self.path_id("events", index, values, "event_id", uuid=False):
                 continue
             values["run_id"] = _reference(values["run_id"], runs)
             if self.unique("events", index, "event_id", values["event_id"], found) and self.owner(
                 "events", index, values["run_id"], runs, "run"
             ):
-                found[values["event_id"]] = self._one(Event, "events", index, values)
+                found[values["event_id"]] = self._one("events", item)
         return found
 
     def steps(self, runs: Mapping[str, MissionRun]) -> dict[tuple[str, str], PlanStep]:
-        return self._of_runs(PlanStep, "plan_steps", "step_id", runs)
+        return self._of_runs("plan_steps", "step_id", runs)
 
     def agents(self, runs: Mapping[str, MissionRun]) -> dict[tuple[str, str], TelnyxAgent]:
-        return self._of_runs(TelnyxAgent, "telnyx_agents", "telnyx_agent_id", runs)
+        return self._of_runs("telnyx_agents", "telnyx_agent_id", runs)
 
-    def _of_runs(
-        self, model: type[_M], key: str, name: str, runs: Mapping[str, MissionRun]
-    ) -> dict[tuple[str, str], _M]:
+    def _of_runs(self, key: str, name: str, runs: Mapping[str, MissionRun]) -> dict[Any, Any]:
         """Plan steps or linked agents: each keyed by (run, its id), unique within its run."""
         items = self.parsed[key]
         ids, owners = _column(items, name), _column(items, "run_id")
         keys = list(zip(owners, ids, strict=True))
         if _ALL_PLAIN.fullmatch("\n".join(ids)) and runs.keys() >= set(owners) and _distinct(keys):
-            return dict(zip(keys, self._made(model, key, items), strict=True))
-        found: dict[tuple[str, str], _M] = {}
+            return dict(zip(keys, self._filled(key, items), strict=True))
+        found: dict[tuple[str, str], Any] = {}
         for index, item in enumerate(items):
-            values = item
+            values = item.__dict__
             if not self.path_id(key, index, values, name, uuid=False):
                 continue
             values["run_id"] = run_id = _reference(values["run_id"], runs)
@@ -231,7 +263,7 @@ class Loader:
             if self.owner(key, index, run_id, runs, "run") and self.unique(
                 key, index, name, item_key, found
             ):
-                found[item_key] = self._one(model, key, index, values)
+                found[item_key] = self._one(key, item)
         return found
 
     def attachments(
@@ -255,50 +287,20 @@ class Loader:
         return found
 
     # -- the store's models, with the times an item left out filled ---------------------------
-    def _made(self, model: type[_M], key: str, items: Sequence[_Item]) -> list[_M]:
-        """The models of items that passed the bulk checks (so their values stand as given).
+    def _filled(self, key: str, items: list[_M]) -> list[_M]:
+        """``items``, each with the times it left out filled in: only those that left out a
+        field are looked at (found in C: any document the fake wrote left none out)."""
+        fields = len(ITEM_FIELDS[key])
+        for item in compress(items, map(fields.__gt__, map(len, map(_FIELDS_SET, items)))):
+            self._one(key, item)
+        return items
 
-        :func:`construct` and :func:`_fill` inline: this loop runs once per item of the
-        document, and their calls were a third of its time."""
+    def _one(self, key: str, item: _M) -> _M:
+        """``item`` with its times left out filled in (it is not yet anyone else's)."""
         times, never_of = _TIMES[key]
-        all_times, filled = frozenset(times), self.filled
-        new, set_attribute = model.__new__, object.__setattr__
-        made: list[_M] = []
-        for values, given in zip(items, self._given(key), strict=True):
-            left_out = all_times - given.keys()
-            if left_out:
-                never, default = never_of(values), None
-                for name in left_out:
-                    if name in never:
-                        values[name] = None
-                    else:
-                        if default is None:
-                            found = [values[n] for n in times if n not in left_out and values[n]]
-                            default = max(found) if found else filled
-                        values[name] = default
-            one = new(model)
-            set_attribute(one, "__dict__", values)
-            set_attribute(one, "__pydantic_fields_set__", set(given))
-            set_attribute(one, "__pydantic_extra__", None)
-            set_attribute(one, "__pydantic_private__", None)
-            made.append(one)
-        return made
-
-    def _one(self, model: type[_M], key: str, index: int, values: _Item) -> _M:
-        times, never_of = _TIMES[key]
+        values = item.__dict__
         _fill(values, times, never_of(values), self.filled)
-        return construct(model, values, set(self._given(key)[index]))
-
-    def _given(self, key: str) -> Sequence[Mapping[str, Any]]:
-        """Each item as given (pydantic filled in the fields it left out with their defaults).
-
-        For a list given as another iterable (which pydantic read), the values with the times
-        not yet filled in: its times left out are still known, its other fields are taken as
-        given."""
-        raw = self.raw.get(key)
-        if isinstance(raw, (list, tuple)) and len(raw) == len(self.parsed[key]):
-            return raw
-        return [{n: v for n, v in item.items() if v is not UNSET} for item in self.parsed[key]]
+        return item
 
 
 def _never_filled(_: _Item) -> tuple[str, ...]:
@@ -333,8 +335,8 @@ _TIMES: dict[str, tuple[tuple[str, ...], Callable[[_Item], tuple[str, ...]]]] = 
 """Each kind's derived times, and those of them an item's values say it never reached."""
 
 
-def _column(items: Sequence[_Item], name: str) -> list[Any]:
-    return list(map(itemgetter(name), items))
+def _column(items: Sequence[Any], name: str) -> list[Any]:
+    return list(map(attrgetter(name), items))
 
 
 def _distinct(values: Sequence[Any]) -> bool:

@@ -22,8 +22,8 @@ from typing_extensions import TypedDict
 
 from .._api.models import Event, Mission, MissionRun, PlanStep, TelnyxAgent
 from .clock import json_time
-from .document_loader import Loader, construct
-from .document_model import DOC_KEYS, DOCUMENT
+from .document_loader import Loader, construct, validated
+from .document_model import DOC_KEYS
 from .snapshot import ATTACHMENT_KINDS, Snapshot
 from .state_times import latest_time, times_of
 
@@ -71,7 +71,7 @@ def load(doc: object, *, clock: datetime | None = None) -> Snapshot:
         raise ValueError(f"a state document is an object with the keys {', '.join(DOC_KEYS)}")
     with _collector_paused():
         try:
-            loader = Loader(dict(DOCUMENT.validate_python(doc)), doc, clock)
+            loader = Loader(validated(doc), clock)
         except ValidationError as error:
             loader = Loader.of_valid_part(doc, error, clock)
         snapshot = _snapshot(loader, clock)
@@ -98,7 +98,10 @@ def _snapshot(loader: Loader, clock: datetime | None) -> Snapshot:
     # Checked once the rest holds, when the snapshot's items are the document's, in order.
     if not loader.problems and clock is not None and latest and latest >= clock:
         loader.problems.extend(_after_the_clock(snapshot, clock, loader.where))
-    return replace(snapshot, latest=latest)
+    snapshot = replace(snapshot, latest=latest)
+    if not loader.problems:
+        snapshot.loaded  # noqa: B018 -- the tables every restore reads, made with the rest
+    return snapshot
 
 
 def _after_the_clock(
@@ -116,11 +119,18 @@ def _after_the_clock(
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No garbage collection while a document's many small objects are made: they hold no
-    cycles, and collections triggered by their count alone would scan them again and again."""
+    cycles, and collections triggered by their count alone would scan them again and again.
+
+    Made, they go to the oldest generation at once (as two scans of the young ones would put
+    them), moved there in one step by freezing and unfreezing everything the collector tracks;
+    not when something is frozen already, which unfreezing would let go."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()

@@ -26,6 +26,7 @@ from collections.abc import (
     ValuesView,
 )
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, overload
 
@@ -61,16 +62,21 @@ class Order(Generic[V]):
 class Loaded(Generic[K, V]):
     """The rows of a snapshot with their orders: made once, read by every reset.
 
-    An order's groups are built the first time a listing or a change reads them, not with the
-    rows: a test that never lists nor moves a row never pays for them, and a reset never does.
+    An order's groups (and the rows' insertion numbers) are built the first time a listing or a
+    change reads them, not with the rows: a test that never lists nor moves a row never pays for
+    them, and a reset never does.
     """
 
     def __init__(self, rows: Iterable[tuple[K, V]], orders: Mapping[str, Order[V]]) -> None:
         self.values: dict[K, V] = dict(rows)
         self.keys: list[K] = list(self.values)
-        self.number: dict[K, int] = dict(zip(self.keys, range(len(self.keys)), strict=True))
         self.orders = orders
         self._groups: dict[str, dict[Hashable, list[_Place]]] = {}
+
+    @cached_property
+    def number(self) -> dict[K, int]:
+        """Each row's insertion number, by key: made when a test first changes the table."""
+        return dict(zip(self.keys, range(len(self.keys)), strict=True))
 
     def groups(self, name: str) -> dict[Hashable, list[_Place]]:
         """Each group of the order ``name``: its rows' places, sorted."""
