@@ -229,3 +229,21 @@ def test_the_test_gets_the_upstreams_answer_unchanged(
     result = run_live(pytester, upstream, tests)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*1 x poorer key_only_in_real get_mission $.real_only"])
+
+
+def test_a_live_run_and_the_checking_proxy_read_the_same_options_with_the_same_defaults(
+    pytester: pytest.Pytester,
+) -> None:
+    from pytest_telnyx_missions import cli
+    from pytest_telnyx_missions.live._settings import SHARED_OPTIONS, LiveSettings
+
+    pytest_mode = LiveSettings.read(pytester.parseconfig().option, "--telnyx-missions-live")
+    proxy = LiveSettings.read(cli._parser().parse_args([]), "--live")
+    assert replace(proxy, flags=pytest_mode.flags) == pytest_mode
+    assert (pytest_mode.url, pytest_mode.directory.as_posix()) == (
+        "https://api.telnyx.com/v2",
+        ".telnyx-live",
+    )
+    assert (pytest_mode.tag, pytest_mode.max_requests, pytest_mode.rate) == ("ptm-", 500, 2.0)
+    assert pytest_mode.record is None
+    assert list(SHARED_OPTIONS) == ["url", "dir", "record", "tag", "max-requests", "rate"]

@@ -11,17 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import MutableMapping
-from pathlib import Path
 
 from .._config import DEFAULTS
-from ._safety import DEFAULT_TAG
-from ._settings import LiveSettings
-from ._upstream import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, DEFAULT_URL, KEY_VARIABLE
+from ._settings import SHARED_OPTIONS, LiveSettings, add_shared_options
+from ._upstream import KEY_VARIABLE
 
 __all__ = ["add_live_options", "proxy_settings"]
 
 FLAG = "--live"
-DEFAULT_DIR = ".telnyx-live"
 _EMPTY_FAKE_ONLY = ("state", "auto_create", "clock")
 
 
@@ -34,41 +31,18 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
     )
     add = group.add_argument
     add(FLAG, action="store_true", help=f"be a checking proxy (the key from {KEY_VARIABLE})")
-    add("--live-url", default=DEFAULT_URL, metavar="URL", help="the upstream (default %(default)s)")
-    add(
-        "--live-dir",
-        default=DEFAULT_DIR,
-        metavar="DIR",
-        help="where report.json, report.md and the ledger go (default %(default)s)",
-    )
-    add(
-        "--live-record",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="DIR",
-        help="on stopping, write the exchanges as a cassette (default DIR: LIVE_DIR/cassettes)",
-    )
-    add(
-        "--live-tag",
-        default=DEFAULT_TAG,
-        help="name prefix of every mission created through the proxy (default %(default)s)",
-    )
-    add(
-        "--live-max-requests",
-        type=int,
-        default=DEFAULT_MAX_REQUESTS,
-        metavar="N",
-        help="requests sent upstream at most, the fence's listing included (default %(default)s)",
-    )
-    add(
-        "--live-rate",
-        type=float,
-        default=DEFAULT_RATE,
-        metavar="PER_SECOND",
-        help="requests per second at most; x-ratelimit-* answers slow it further (default "
-        "%(default)s)",
-    )
+    add_shared_options(add, FLAG, _HELPS)
+
+
+_HELPS = {
+    "url": "the upstream (default %(default)s)",
+    "record": "on stopping, write the exchanges as a cassette (default DIR: LIVE_DIR/cassettes)",
+    "tag": "name prefix of every mission created through the proxy (default %(default)s)",
+    "max-requests": "requests sent upstream at most, the fence's listing included (default "
+    "%(default)s)",
+    "rate": "requests per second at most; x-ratelimit-* answers slow it further (default "
+    "%(default)s)",
+}
 
 
 def proxy_settings(
@@ -79,9 +53,9 @@ def proxy_settings(
     ``ValueError`` says what is wrong, for a usage error."""
     if not args.live:
         given = [
-            f"--{name.replace('_', '-')}"
-            for name, default in _LIVE_DEFAULTS.items()
-            if getattr(args, name) != default
+            f"{FLAG}-{name}"
+            for name, declared in SHARED_OPTIONS.items()
+            if getattr(args, f"live_{name.replace('-', '_')}") != declared["default"]
         ]
         if given:
             raise ValueError(f"{', '.join(given)} only with {FLAG}")
@@ -100,27 +74,6 @@ def proxy_settings(
             f"{FLAG} cannot be used with {', '.join(arranged)}: the fake beside the real API "
             "starts empty and makes only what the client makes through it"
         )
-    settings = LiveSettings(  # checks the URL, the budget and the rate
-        dry_run=False,
-        url=args.live_url,
-        directory=Path(args.live_dir),
-        strict=False,
-        known=None,
-        tag=args.live_tag,
-        max_requests=args.live_max_requests,
-        rate=args.live_rate,
-        record=args.live_record,
-        flags=FLAG,
-    )
+    settings = LiveSettings.read(args, FLAG)  # checks the URL, the budget and the rate
     environ.pop(KEY_VARIABLE, None)
     return settings, key
-
-
-_LIVE_DEFAULTS = {
-    "live_url": DEFAULT_URL,
-    "live_dir": DEFAULT_DIR,
-    "live_record": None,
-    "live_tag": DEFAULT_TAG,
-    "live_max_requests": DEFAULT_MAX_REQUESTS,
-    "live_rate": DEFAULT_RATE,
-}

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from ._safety import DEFAULT_TAG
-from ._settings import LiveSettings
-from ._upstream import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, DEFAULT_URL, KEY_VARIABLE
+from ._settings import LiveSettings, add_shared_options
+from ._upstream import KEY_VARIABLE
 
 if TYPE_CHECKING:
     from .._fake import FakeMissions
@@ -29,7 +28,6 @@ __all__ = ["KEY_VARIABLE", "LiveSettings", "add_options", "live_settings"]
 
 FLAG = "--telnyx-missions-live"
 DRY_RUN = "--telnyx-missions-live-dry-run"
-DEFAULT_DIR = ".telnyx-live"
 LIVE_RUN = pytest.StashKey["LiveRun"]()
 
 
@@ -45,46 +43,23 @@ def add_options(parser: pytest.Parser) -> None:
         f"the key in {KEY_VARIABLE}, and report where the fake answers otherwise",
     )
     add(DRY_RUN, action="store_true", help="send nothing; print what a live run would do")
-    add("--telnyx-missions-live-url", default=DEFAULT_URL, metavar="URL", help="the upstream")
-    add(
-        "--telnyx-missions-live-dir",
-        default=DEFAULT_DIR,
-        metavar="DIR",
-        help="where report.json, report.md and the ledger go (default %(default)s)",
-    )
+    add_shared_options(add, FLAG, _HELPS, only=("url", "dir"))
     add(
         "--telnyx-missions-live-strict",
         action="store_true",
         help="fail a test with a 'breaks' divergence not in --telnyx-missions-live-known",
     )
     add("--telnyx-missions-live-known", metavar="FILE", help="divergences already known")
-    add(
-        "--telnyx-missions-live-tag",
-        default=DEFAULT_TAG,
-        help="name prefix of every mission the run creates (default %(default)s)",
-    )
-    add(
-        "--telnyx-missions-live-max-requests",
-        type=int,
-        default=DEFAULT_MAX_REQUESTS,
-        metavar="N",
-        help="requests sent upstream at most (default %(default)s)",
-    )
-    add(
-        "--telnyx-missions-live-rate",
-        type=float,
-        default=DEFAULT_RATE,
-        metavar="PER_SECOND",
-        help="requests per second at most (default %(default)s)",
-    )
-    add(
-        "--telnyx-missions-live-record",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="DIR",
-        help="write one cassette per test (default DIR: cassettes/ beside the test file)",
-    )
+    add_shared_options(add, FLAG, _HELPS, only=("tag", "max-requests", "rate", "record"))
+
+
+_HELPS = {
+    "url": "the upstream",
+    "tag": "name prefix of every mission the run creates (default %(default)s)",
+    "max-requests": "requests sent upstream at most (default %(default)s)",
+    "rate": "requests per second at most (default %(default)s)",
+    "record": "write one cassette per test (default DIR: cassettes/ beside the test file)",
+}
 
 
 def live_settings(config: pytest.Config) -> LiveSettings | None:
@@ -113,16 +88,12 @@ def live_settings(config: pytest.Config) -> LiveSettings | None:
         )
     known = option.telnyx_missions_live_known
     try:
-        return LiveSettings(
+        return LiveSettings.read(
+            option,
+            FLAG,
             dry_run=dry_run,
-            url=option.telnyx_missions_live_url,
-            directory=Path(option.telnyx_missions_live_dir),
             strict=bool(option.telnyx_missions_live_strict),
             known=Path(known) if known else None,
-            tag=option.telnyx_missions_live_tag,
-            max_requests=option.telnyx_missions_live_max_requests,
-            rate=option.telnyx_missions_live_rate,
-            record=option.telnyx_missions_live_record,
         )
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
