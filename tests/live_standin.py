@@ -159,11 +159,29 @@ def _json_or_none(raw: bytes) -> Any:
         return None
 
 
+_INNER_CONFTEST = """
+import os
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def http(telnyx_missions):
+    \"\"\"A plain HTTP client of the fake, with its key: for requests the SDK would not send.\"\"\"
+    auth = {"Authorization": "Bearer " + os.environ["TELNYX_API_KEY"]}
+    with httpx.Client(base_url=os.environ["TELNYX_BASE_URL"], headers=auth) as client:
+        yield client
+"""
+
+
 def run_live(
     pytester: pytest.Pytester, upstream: StandIn, tests: str, *args: str, flag: bool = True
 ) -> pytest.RunResult:
     """Run ``tests`` as ``test_inner.py`` in a live session against ``upstream``, in-process,
-    at a pace no test waits for (the key must be in the environment: see ``live_key``)."""
+    at a pace no test waits for (the key must be in the environment: see ``live_key``). The
+    inner tests may ask for ``http``: a plain httpx client of the fake, with its key."""
+    pytester.makeconftest(_INNER_CONFTEST)
     pytester.makepyfile(test_inner=textwrap.dedent(tests))
     live = ("--telnyx-missions-live",) if flag else ()
     return pytester.runpytest_inprocess(

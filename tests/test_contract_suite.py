@@ -23,19 +23,14 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 SUITE = ("--pyargs", "pytest_telnyx_missions.contract", "-p", "no:cacheprovider")
 
 
-@pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
-    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
-    with StandIn(existing=0) as stand_in:
-        yield stand_in
-
-
 def test_it_passes_against_the_fake(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess(*SUITE)
     assert _only_passed(result) >= 20
 
 
-def test_a_dry_run_sends_nothing(pytester: pytest.Pytester, upstream: StandIn) -> None:
+def test_a_dry_run_sends_nothing(
+    pytester: pytest.Pytester, upstream: StandIn, live_key: str
+) -> None:
     result = pytester.runpytest_inprocess(
         *SUITE, "--telnyx-missions-live-dry-run", "--telnyx-missions-live-url", upstream.base_url
     )
@@ -45,20 +40,16 @@ def test_a_dry_run_sends_nothing(pytester: pytest.Pytester, upstream: StandIn) -
 
 
 def test_a_dry_run_from_outside_the_repository_needs_no_key_and_sends_nothing(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, upstream: StandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As a user types it, in a fresh interpreter, in a directory that is not the project's
     (no conftest, no ini of the repository), without the key: the suite runs on the fake."""
     monkeypatch.delenv("TELNYX_MISSIONS_LIVE_API_KEY", raising=False)
     assert REPOSITORY not in pytester.path.parents
-    with StandIn(existing=0) as upstream:
-        result = pytester.runpytest_subprocess(
-            *SUITE,
-            "--telnyx-missions-live-dry-run",
-            "--telnyx-missions-live-url",
-            upstream.base_url,
-        )
-        assert upstream.count == 0
+    result = pytester.runpytest_subprocess(
+        *SUITE, "--telnyx-missions-live-dry-run", "--telnyx-missions-live-url", upstream.base_url
+    )
+    assert upstream.count == 0
     assert _only_passed(result) >= 20
     result.stdout.fnmatch_lines(
         [

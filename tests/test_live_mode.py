@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -33,18 +32,6 @@ _ONE_LIVE_TEST = """
     def test_offline(telnyx_missions):
         assert telnyx_missions.runs
 """
-
-
-@pytest.fixture
-def upstream() -> Iterator[StandIn]:
-    with StandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-def live_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(KEY, CANARY_KEY)
-    return CANARY_KEY
 
 
 def test_the_flag_without_the_key_is_a_usage_error_naming_the_variable(
@@ -208,18 +195,13 @@ def test_the_test_gets_the_upstreams_answer_unchanged(
 
     upstream.mutate = upstream_only
     tests = """
-        import os
-
-        import httpx
         import pytest
 
 
         @pytest.mark.telnyx_missions(live=True)
-        def test_reads(telnyx_missions):
-            auth = {"Authorization": "Bearer " + os.environ["TELNYX_API_KEY"]}
-            with httpx.Client(base_url=os.environ["TELNYX_BASE_URL"], headers=auth) as http:
-                made = http.post("ai/missions", json={"name": "as-is"}).json()["data"]
-                got = http.get("ai/missions/" + made["mission_id"])
+        def test_reads(telnyx_missions, http):
+            made = http.post("ai/missions", json={"name": "as-is"}).json()["data"]
+            got = http.get("ai/missions/" + made["mission_id"])
             assert got.headers["x-upstream-only"] == "yes"
             assert got.json()["real_only"] == [1, "two"]
             # the stand-in's clock (2030), not the fake's: the body is the upstream's

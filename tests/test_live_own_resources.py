@@ -22,7 +22,7 @@ from pytest_telnyx_missions.live._compare import Answer, Comparison, Sent
 from pytest_telnyx_missions.live._replay import replay
 
 from .live_pairs import pair
-from .live_standin import CANARY_KEY, StandIn, run_live
+from .live_standin import StandIn, run_live
 
 LIST = Sent("GET", "/ai/missions", {}, None)
 FOREIGN = [f"f{n}" for n in range(4)]
@@ -146,11 +146,6 @@ _LIVE_TESTS = """
 """
 
 
-@pytest.fixture
-def live_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
-
-
 def _report(pytester: pytest.Pytester) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
     return doc
@@ -177,7 +172,7 @@ def crowded() -> Iterator[StandIn]:
 
 
 def test_a_live_run_in_a_crowded_organisation_finds_nothing(
-    pytester: pytest.Pytester, crowded: StandIn, live_key: None
+    pytester: pytest.Pytester, crowded: StandIn, live_key: str
 ) -> None:
     result = run_live(pytester, crowded, _LIVE_TESTS)
     result.assert_outcomes(passed=1)
@@ -186,7 +181,7 @@ def test_a_live_run_in_a_crowded_organisation_finds_nothing(
 
 
 def test_a_live_run_compares_its_own_events_in_the_organisations_recent_events(
-    pytester: pytest.Pytester, crowded: StandIn, live_key: None
+    pytester: pytest.Pytester, crowded: StandIn, live_key: str
 ) -> None:
     crowded.mutate = _own_event_changed
     tests = _LIVE_TESTS.replace('assert "mine" in', 'assert "changed" in')

@@ -107,12 +107,6 @@ def proxy_to(upstream: StandIn, tmp_path: Path, *args: str) -> Iterator[Proxy]:
             process.wait()
 
 
-@pytest.fixture
-def upstream() -> Iterator[StandIn]:
-    with StandIn(existing=2) as stand_in:
-        yield stand_in
-
-
 def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {k.lower(): v for k, v in pairs if k.lower() not in _FRAMING}
 

@@ -4,7 +4,6 @@ its bytes, so that its replay sends the same bytes and the recorded 422 compares
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,33 +15,23 @@ from pytest_telnyx_missions.live._compare import Answer, Sent
 
 from .live_standin import CANARY_KEY, StandIn, run_live
 
-_TESTS = """
-    import os
+pytestmark = pytest.mark.usefixtures("live_key")
 
-    import httpx
+_TESTS = """
     import pytest
 
 
     @pytest.mark.telnyx_missions(live=True)
-    def test_sends_what_is_not_json(telnyx_missions):
-        auth = {"Authorization": "Bearer " + os.environ["TELNYX_API_KEY"]}
-        with httpx.Client(base_url=os.environ["TELNYX_BASE_URL"], headers=auth) as http:
-            made = http.post("ai/missions", json={"name": "raw"}).json()["data"]
-            runs = "ai/missions/" + made["mission_id"] + "/runs"
-            broken = '{"input": {"of": "' + made["mission_id"] + '"}'  # one brace short
-            sent = http.post(runs, content=broken, headers={"content-type": "application/json"})
-            assert sent.status_code == 422
-            assert sent.json()["detail"][0]["type"] == "json_invalid"
-            plain = http.post(runs, content='{"input": {}}', headers={"content-type": "text/plain"})
-            assert plain.status_code == 422
+    def test_sends_what_is_not_json(telnyx_missions, http):
+        made = http.post("ai/missions", json={"name": "raw"}).json()["data"]
+        runs = "ai/missions/" + made["mission_id"] + "/runs"
+        broken = '{"input": {"of": "' + made["mission_id"] + '"}'  # one brace short
+        sent = http.post(runs, content=broken, headers={"content-type": "application/json"})
+        assert sent.status_code == 422
+        assert sent.json()["detail"][0]["type"] == "json_invalid"
+        plain = http.post(runs, content='{"input": {}}', headers={"content-type": "text/plain"})
+        assert plain.status_code == 422
 """
-
-
-@pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
-    monkeypatch.setenv("TELNYX_MISSIONS_LIVE_API_KEY", CANARY_KEY)
-    with StandIn() as stand_in:
-        yield stand_in
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import textwrap
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -18,18 +17,7 @@ import pytest
 from .live_standin import CANARY_KEY, StandIn, files_holding, run_live
 
 KEY = "TELNYX_MISSIONS_LIVE_API_KEY"
-
-
-@pytest.fixture
-def upstream() -> Iterator[StandIn]:
-    with StandIn(existing=2) as stand_in:
-        yield stand_in
-
-
-@pytest.fixture(autouse=True)
-def live_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(KEY, CANARY_KEY)
-    return CANARY_KEY
+pytestmark = pytest.mark.usefixtures("live_key")
 
 
 def _ledger(pytester: pytest.Pytester) -> list[dict[str, Any]]:
@@ -277,23 +265,18 @@ def test_the_fence_cannot_be_walked_around_with_dot_segments(
     theirs = sorted(upstream.mission_ids())[0]
     before = upstream.mission_ids()
     tests = f"""
-        import os
-
-        import httpx
         import pytest
 
 
         @pytest.mark.telnyx_missions(live=True)
-        def test_walks_around(telnyx_missions):
-            auth = {{"Authorization": "Bearer " + os.environ["TELNYX_API_KEY"]}}
-            with httpx.Client(base_url=os.environ["TELNYX_BASE_URL"], headers=auth) as http:
-                mine = http.post("ai/missions", json={{"name": "own"}}).json()["data"]
-                own = "ai/missions/" + mine["mission_id"]
-                for path in (own + "/%2E%2E/{theirs}", own + "/runs/%2e%2e/%2e%2e/{theirs}"):
-                    assert http.delete(path).status_code == 403
-                assert http.post(own + "/%2E%2E", json={{"name": "untagged"}}).status_code == 403
-                renamed = http.put(own + "/%2E/%2E%2E/{theirs}", json={{"name": "mine now"}})
-                assert renamed.status_code == 403
+        def test_walks_around(telnyx_missions, http):
+            mine = http.post("ai/missions", json={{"name": "own"}}).json()["data"]
+            own = "ai/missions/" + mine["mission_id"]
+            for path in (own + "/%2E%2E/{theirs}", own + "/runs/%2e%2e/%2e%2e/{theirs}"):
+                assert http.delete(path).status_code == 403
+            assert http.post(own + "/%2E%2E", json={{"name": "untagged"}}).status_code == 403
+            renamed = http.put(own + "/%2E/%2E%2E/{theirs}", json={{"name": "mine now"}})
+            assert renamed.status_code == 403
     """
     result = run_live(pytester, upstream, tests)
     result.assert_outcomes(passed=1, errors=1)
