@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,10 +93,29 @@ def test_live_it_covers_every_operation_and_finds_no_divergence_nor_on_replay(
     report = json.loads((pytester.path / ".telnyx-live" / "report.json").read_text())
     assert report["divergences"] == []
     assert len(report["created"]) == len(report["deleted"]) > 0
+    _stated_costs_hold(report)
     assert files_holding(pytester.path, CANARY_KEY) == []
     replayed = replay([cassettes])
     assert replayed.cassettes == _only_passed(result)  # one per test: every test sent requests
     assert ([found.to_json() for found in replayed.divergences], replayed.ok) == ([], True)
+
+
+STATED_REQUESTS, STATED_MISSIONS = 165, 24
+"""What the README and the how-to say the suite sends and makes in a live run."""
+
+
+def _stated_costs_hold(report: dict[str, Any]) -> None:
+    """The README's and the how-to's numbers are this run's: the missions exactly, the requests
+    (the fence's one page and the deletions included) within 10, "about a minute and a half"
+    at the default pace of 2 a second."""
+    assert len(report["created"]) == STATED_MISSIONS
+    assert abs(report["requests"] - STATED_REQUESTS) <= 10, report["requests"]
+    assert 75 <= report["requests"] / 2 <= 105
+    for page in ("README.md", "docs/how-to/contract.md"):
+        text = " ".join((REPOSITORY / page).read_text(encoding="utf-8").split())
+        assert f"about {STATED_REQUESTS} requests" in text, page
+        assert f"{STATED_MISSIONS} missions" in text, page
+        assert "about a minute and a half" in text, page
 
 
 def _only_passed(result: pytest.RunResult) -> int:
