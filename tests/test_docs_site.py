@@ -154,6 +154,12 @@ def test_the_configuration_reference_names_every_ini_and_pytest_option(
     assert [flag for flag in flags if f"`{flag}" not in page] == []
 
 
+def test_the_configuration_reference_has_a_row_for_every_marker_option() -> None:
+    marker_table = _page("reference/configuration.md").split("## ini options")[0]
+    rows = set(re.findall(r"^\| `(\w+)` \|", marker_table, re.M))
+    assert rows == set(plugin._MARKER_OPTIONS)
+
+
 # -- the README: a landing page, its code the docs' own ------------------------------------
 def test_the_readme_is_a_landing_page() -> None:
     text = README.read_text(encoding="utf-8")
