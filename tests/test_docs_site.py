@@ -275,3 +275,32 @@ def test_no_file_the_repository_ignores_is_committed() -> None:
         check=True,
     ).stdout.splitlines()
     assert tracked[:5] == [], f"{len(tracked)} ignored files are committed"
+
+
+_NAMED_TEST = re.compile(r"`(?:tests/)?(test_\w+\.py)(?:::(\w+))?`|`(?:::)?(test_\w+)`")
+
+
+def _test_functions(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    return {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+
+
+def test_every_test_the_explanation_and_reference_pages_name_exists() -> None:
+    """A promise's proof is a test by name (``test_x.py::test_y``, or ``::test_y`` and
+    ``test_y`` after its file on the same line): a renamed or removed test shows here."""
+    tests = {path.name: path for path in (ROOT / "tests").glob("test_*.py")}
+    every = set().union(*map(_test_functions, tests.values()))
+    missing = []
+    for page in [*DOCS.glob("explanation/*.md"), *DOCS.glob("reference/*.md")]:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            module: Path | None = None
+            for found in _NAMED_TEST.finditer(line):
+                file, test = found[1], found[2] or found[3]
+                if file:
+                    module = tests.get(file)
+                    if module is None:
+                        missing.append(f"{page.name}: {file}")
+                        continue
+                if test and test not in (_test_functions(module) if module else every):
+                    missing.append(f"{page.name}: {module.name if module else ''}::{test}")
+    assert missing == []
