@@ -70,10 +70,14 @@ class StandaloneFake:
     The options are the command line's, every one of them, in Python spelling
     (``StandaloneFake(seed=7, auto_create=True, state="state.json", max_header_count=50)``; a
     flag is ``True``, a state document a dict or a path); ``port`` defaults to ``0``, a free
-    port. Use it as a context manager, or call ``start()`` and ``stop()``::
+    port. Use it as a context manager, or call ``start()`` and ``stop()``; a process started with
+    ``fake.environ`` in its environment (a worker, ``node worker.js``) reaches it with its SDK:
 
-        with StandaloneFake(runs=5) as fake:
-            subprocess.run(["node", "worker.js"], env={**os.environ, **fake.environ}, check=True)
+    >>> code = "import telnyx; print(len(telnyx.Telnyx().ai.missions.runs.list_runs().data))"
+    >>> with StandaloneFake(runs=5) as fake:
+    ...     worker = [sys.executable, "-c", code]
+    ...     subprocess.run(worker, env={**os.environ, **fake.environ}, capture_output=True).stdout
+    b'5\\n'
 
     ``url``, ``base_url``, ``api_key`` and ``pid`` are what the server wrote in its ready file;
     ``environ`` the variables that point an official SDK at it.

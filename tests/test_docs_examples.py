@@ -8,6 +8,7 @@ block names the test that checks it, in a comment on the line before it.
 from __future__ import annotations
 
 import ast
+import doctest
 import re
 import sys
 import textwrap
@@ -149,3 +150,30 @@ def _reads_the_docs(module: Path, test: str) -> bool:
             names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
             return bool(names & {"doc_blocks", "doc_section"})
     return False
+
+
+def _api_reference_objects() -> list[object]:
+    """What the Python API reference renders: the public names, the factories and strategies."""
+    import pytest_telnyx_missions
+    from pytest_telnyx_missions import factories, strategies
+
+    names = [getattr(pytest_telnyx_missions, name) for name in pytest_telnyx_missions.__all__]
+    return [*names, factories, strategies]
+
+
+def test_every_example_in_the_api_references_docstrings_runs() -> None:
+    """The API reference is the docs too: its examples are doctests, run here, never ``::``
+    blocks that nothing runs."""
+    finder = doctest.DocTestFinder(exclude_empty=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    examples = 0
+    unrun = []
+    for found in _api_reference_objects():
+        for test in finder.find(found):
+            examples += len(test.examples)
+            runner.run(test)
+            if re.search(r"::\n\n {4,}\S", test.docstring or ""):
+                unrun.append(test.name)
+    assert examples >= 3  # FakeMissions, StandaloneFake, factories
+    assert runner.summarize(verbose=False).failed == 0
+    assert unrun == []
