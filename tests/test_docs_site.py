@@ -103,6 +103,41 @@ def test_the_cli_reference_names_every_flag() -> None:
     assert [flag for flag in flags if f"`{flag}" not in page] == []
 
 
+_UNITS = {"MiB": 2**20, "KiB": 2**10, "s": 1}
+_NO_VALUE = {"off": False, "none": None, "real time": None}
+
+
+def _shown_default(text: str) -> object:
+    """A default as the CLI reference writes it: `4010`, 10 MiB, 10 s, off, none."""
+    text = re.sub(r" \(.*\)$", "", text.strip()).strip("`")
+    if text in _NO_VALUE:
+        return _NO_VALUE[text]
+    number, _, unit = text.partition(" ")
+    try:
+        return float(number) * _UNITS[unit] if unit else float(number)
+    except (ValueError, KeyError):
+        return text
+
+
+def test_the_cli_reference_shows_every_flags_default() -> None:
+    defaults = {
+        flag: action.default for action in cli._parser()._actions for flag in action.option_strings
+    }
+    wrong = []
+    for row in re.findall(r"^\| (`--.*?) \| (.*?) \|", _page("reference/cli.md"), re.M):
+        flags = [cell.strip("`").split()[0].split("[")[0] for cell in row[0].split(", ")]
+        shown = row[1].split(", ")
+        assert len(flags) == len(shown), row
+        for flag, text in zip(flags, shown, strict=True):
+            default = defaults[flag]
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                default = float(default)
+            value = _shown_default(text)
+            if value != default and not (value is False and default is None):  # off: not given
+                wrong.append(f"{flag}: shown {text}, default {defaults[flag]!r}")
+    assert wrong == []
+
+
 def test_the_control_api_reference_names_every_endpoint() -> None:
     page = _page("reference/control-api.md")
     app = ControlApp(FakeMissions())
