@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from pytest_telnyx_missions import FakeMissions, cli, plugin
+from pytest_telnyx_missions._config import DEFAULTS
 from pytest_telnyx_missions._serving.control import ControlApp
 
 from .helpers import ROOT, doc_blocks_of
@@ -191,8 +192,10 @@ def test_the_configuration_reference_names_every_ini_and_pytest_option(
 
 def test_the_configuration_reference_has_a_row_for_every_marker_option() -> None:
     marker_table = _page("reference/configuration.md").split("## ini options")[0]
-    rows = set(re.findall(r"^\| `(\w+)` \|", marker_table, re.M))
-    assert rows == set(plugin._MARKER_OPTIONS)
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)`", marker_table, re.M))
+    assert set(rows) == set(plugin._MARKER_OPTIONS)
+    defaults = {**DEFAULTS.model_dump(), **plugin._PLUGIN_OPTIONS}
+    assert {name: repr(defaults[name]) for name in rows} == rows  # the default column
 
 
 # -- the README: a landing page, its code the docs' own ------------------------------------
