@@ -147,7 +147,8 @@ def read_known(source: Path | str | Iterable[Mapping[str, Any]]) -> list[KnownDi
         isinstance(e, Mapping) and {"operation", "kind", "path"} <= set(e) for e in entries
     ):
         raise ValueError(
-            f"{source}: a known file is a JSON list of {{operation, kind, path[, test]}} objects"
+            f"{source}: expected a report.json or a list of {{operation, kind, path[, test]}} "
+            "objects"
         )
     return [
         KnownDivergence(

@@ -12,7 +12,7 @@ import contextlib
 import json
 import platform
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from ._compare import Divergence
 from ._safety import Artifacts
 
-__all__ = ["KnownDivergences", "LiveFindings", "divergence_lines", "summary_lines"]
+__all__ = ["LiveFindings", "divergence_lines", "summary_lines"]
 
 _SHOWN = 60  # characters of a value in a line
 
@@ -109,35 +109,6 @@ class LiveFindings:
             "",
         ]
         return "\n".join(lines)
-
-
-class KnownDivergences:
-    """``--telnyx-missions-live-known FILE``: divergences already reported, which
-    ``--telnyx-missions-live-strict`` lets pass. The file is a ``report.json`` (its
-    ``divergences``) or a JSON list of ``{"operation", "kind", "path"}`` objects."""
-
-    def __init__(self, entries: Iterable[Mapping[str, Any]] = ()) -> None:
-        self._keys = {(str(e["operation"]), str(e["kind"]), str(e["path"])) for e in entries}
-
-    @classmethod
-    def read(cls, path: Path) -> KnownDivergences:
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{path}: {error}") from None
-        entries = doc.get("divergences") if isinstance(doc, dict) else doc
-        if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and {"operation", "kind", "path"} <= set(e) for e in entries
-        ):
-            raise ValueError(
-                f"{path}: expected a report.json or a list of {{operation, kind, path}} objects"
-            )
-        return cls(entries)
-
-    def __contains__(self, divergence: object) -> bool:
-        if not isinstance(divergence, Divergence):
-            return False
-        return (divergence.operation, divergence.kind, divergence.path) in self._keys
 
 
 def divergence_lines(divergences: Sequence[Divergence]) -> list[str]:
