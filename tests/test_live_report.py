@@ -89,6 +89,37 @@ def test_divergences_are_summed_up_sectioned_and_written(
     assert "| 2 | breaks | key_only_in_fake | get_mission | `$.data.instructions` |" in markdown
 
 
+def test_a_divergence_in_a_fixtures_teardown_gets_a_section_too(
+    pytester: pytest.Pytester, upstream: StandIn
+) -> None:
+    tests = """
+        import pytest
+        import telnyx
+
+
+        @pytest.fixture
+        def mission(telnyx_missions):
+            client = telnyx.Telnyx()
+            made = client.ai.missions.create(name="read at the end", instructions="Be brief").data
+            yield made
+            client.ai.missions.retrieve(made.mission_id)  # after the test: in its teardown
+
+
+        @pytest.mark.telnyx_missions(live=True)
+        def test_made(mission):
+            assert mission.name == "ptm-read at the end"
+    """
+    result = run_live(pytester, upstream, tests, "-rP")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Telnyx Missions live run: where the fake answered otherwise*",
+            "- get_mission $.data.instructions: key_only_in_fake (breaks): fake 'Be brief'*",
+            "*Telnyx Missions live run*",
+        ]
+    )
+
+
 def test_strict_fails_the_test_unless_the_divergence_is_known(
     pytester: pytest.Pytester, upstream: StandIn
 ) -> None:

@@ -59,6 +59,9 @@ class LiveRun:
         self.upstream = self.session.upstream
         self.findings = LiveFindings(upstream=settings.url, dry_run=key is None)
         self.report_paths: list[Path] = []
+        self._shown: dict[str, int] = {}
+        """How many of each test's divergences a section of its reports already lists (those
+        of its setup and call in the call's, those of its teardown in the teardown's)."""
         self.cassettes: list[Path] = []
 
     def close(self) -> None:
@@ -199,9 +202,13 @@ class LiveRun:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if call.when == "call" and is_live_test(item):
-            record = self.session.current
-            if record.name == item.nodeid and record.divergences:
-                lines = divergence_lines(record.divergences)
-                report.sections.append((SECTION_TITLE, "\n".join(lines)))
+        if call.when in ("call", "teardown") and is_live_test(item):
+            record = self.session.tests.get(item.nodeid)
+            shown = self._shown.get(item.nodeid, 0)
+            if record is not None and record.divergences[shown:]:
+                lines = divergence_lines(record.divergences[shown:])
+                # pytest prints a passed test's teardown sections only when named so
+                title = SECTION_TITLE if call.when == "call" else f"{SECTION_TITLE} (teardown)"
+                report.sections.append((title, "\n".join(lines)))
+                self._shown[item.nodeid] = len(record.divergences)
         return report
