@@ -17,7 +17,7 @@ import pytest
 from werkzeug.test import Client
 
 from pytest_telnyx_missions import FakeMissions
-from pytest_telnyx_missions._pipeline.app import MAX_JSON_DEPTH
+from pytest_telnyx_missions._pipeline.body import MAX_JSON_DEPTH
 
 from .oracle import Oracle
 

@@ -21,7 +21,7 @@ from pytest_telnyx_missions._api.json_text import DataAnswer, data_answer, dump_
 from pytest_telnyx_missions._api.models import Event, Mission, MissionRun, PlanStep, canonical_id
 from pytest_telnyx_missions._api.request import Incoming
 from pytest_telnyx_missions._journal.recording import recorded_request
-from pytest_telnyx_missions._pipeline.app import _loads
+from pytest_telnyx_missions._pipeline.body import loads as _loads
 from pytest_telnyx_missions._serving.inprocess import _environ
 from pytest_telnyx_missions._state.rules import replaced
 

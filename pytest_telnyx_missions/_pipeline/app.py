@@ -1,20 +1,18 @@
 """The WSGI app: one request pipeline for every route.
 
 route -> auth -> path params -> body -> fault rules -> validation -> handler -> journal. A route
-is a row in the table (``_routes.OPERATIONS``) plus a small handler; nothing here knows about runs.
+is a row in the table (``routes.OPERATIONS``) plus a small handler; nothing here knows about runs.
+The body is read as FastAPI reads it in ``body``.
 """
 
 from __future__ import annotations
 
-import email.message
-import json
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -22,20 +20,18 @@ from pydantic import BaseModel, ValidationError
 
 from .._api.answers import Outcome, Reply, to_reply
 from .._api.errors import (
-    BODY_PARSE_ERROR,
     NO_RETRY,
     ApiError,
-    json_invalid_error,
     missing_error,
     pydantic_errors,
     telnyx_error,
     validation_error,
 )
-from .._api.json_text import MAX_VALUE_DEPTH, json_depth
 from .._api.models import CANONICAL_UUID, UUID_ADAPTER
 from .._api.request import ADMISSION, Admission, Incoming
 from .._journal.recording import Journal, recorded_request
 from .._state.store import Conflict, NotFound, Store
+from .body import TOO_DEEP, lenient_json, parse_body, sent_json, too_deep_to_answer
 from .operations import Call, Operation
 
 if TYPE_CHECKING:
@@ -46,15 +42,6 @@ if TYPE_CHECKING:
 
 _SHALLOW_ENOUGH = 200  # brackets; far from any stack's limit (1000 frames by default)
 _KNOWN_ROUTES_KEPT = 1024  # paths routed lately, kept with their operation and params
-MAX_JSON_DEPTH = 967
-"""The deepest JSON body FastAPI 0.128 parses on CPython 3.11 (measured against the test-only
-oracle: at 968 levels its ``json.loads`` runs out of stack and it answers 400 "There was an
-error parsing the body"). The fake answers that 400 above this depth, whatever its own stack."""
-MAX_ANSWERABLE_DEPTH = MAX_VALUE_DEPTH + 1
-"""The deepest valid body the fake applies: its object and values 255 levels deep inside, as
-deep as pydantic's serializer writes a value (``MAX_VALUE_DEPTH``).
-FastAPI 0.128 answers a deeper valid body 500 (its response model cannot be written); the fake
-refuses it with a 400 in Telnyx's envelope before applying anything (README: deviations)."""
 
 
 class App:
@@ -161,10 +148,10 @@ class App:
         sent: Any = None
         unparsable: ApiError | None = None
         if operation.any_json:
-            exchange.sent = sent = _lenient_json(request)
+            exchange.sent = sent = lenient_json(request)
         elif operation.body is not None:
             try:
-                sent = _parse_body(request)
+                sent = parse_body(request)
             except ApiError as error:
                 unparsable = error
             else:
@@ -180,8 +167,8 @@ class App:
             raise unparsable
         if errors:
             raise validation_error(errors)
-        if sent is not None and _too_deep_to_answer(request.body, sent):
-            raise telnyx_error(400, _TOO_DEEP, headers=NO_RETRY)
+        if sent is not None and too_deep_to_answer(request.body, sent):
+            raise telnyx_error(400, TOO_DEEP, headers=NO_RETRY)
         return operation, Call(
             self._store, params, body, sent if isinstance(sent, dict) else {}, query
         )
@@ -210,7 +197,7 @@ class App:
                     "headers": request.headers(),
                     "body": request.body,
                     # A request refused before its body was read (401, 404...) shows what came.
-                    "json": exchange.sent if exchange.sent is not None else _sent_json(request),
+                    "json": exchange.sent if exchange.sent is not None else sent_json(request),
                     "status_code": outcome.status,
                     "response": outcome.body,
                     "time": datetime.now(timezone.utc),
@@ -318,94 +305,3 @@ def _validate_body(
         return validate(sent, from_attributes=True), []
     except ValidationError as exc:
         return None, pydantic_errors(exc, ("body",))
-
-
-def _parse_body(request: Incoming) -> Any:
-    """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise."""
-    raw = request.body
-    if not raw:
-        return None
-    try:
-        if _is_json(request.environ.get("CONTENT_TYPE")):
-            parsed = _loads(raw)
-            # Cheap test first: only a body with that many brackets can nest that deep.
-            if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and (
-                json_depth(parsed) > MAX_JSON_DEPTH
-            ):
-                raise ApiError(400, BODY_PARSE_ERROR)
-            return parsed
-        raw.decode("utf-8")  # FastAPI would crash with a 500 here; the fake answers the 400.
-        return raw
-    except json.JSONDecodeError as exc:
-        raise validation_error([json_invalid_error(exc)]) from exc
-    except ApiError:
-        raise
-    except Exception as exc:  # RecursionError included: FastAPI's 400 for JSON too deep
-        raise ApiError(400, BODY_PARSE_ERROR) from exc
-
-
-_DECODER = json.JSONDecoder()
-
-
-def _loads(raw: bytes) -> Any:
-    """``json.loads(raw)``, the same value or error, in half its time for a body that opens an
-    object or a list: such bytes are UTF-8 to ``json.loads`` (no BOM, no NUL of UTF-16/32), and
-    with nothing before or after the value there is no whitespace to skip; anything else, or any
-    failure, is left to ``json.loads`` itself."""
-    if raw[:1] in _OPENING and raw[1:2] != b"\x00":
-        try:
-            text = raw.decode("utf-8", "surrogatepass")
-            value, end = _DECODER.raw_decode(text)
-        except Exception:  # noqa: BLE001 - json.loads below raises what FastAPI would see
-            pass
-        else:
-            if end == len(text):
-                return value
-    return json.loads(raw)
-
-
-_OPENING = (b"{", b"[")
-
-
-_TOO_DEEP = (
-    f"The body nests deeper than {MAX_ANSWERABLE_DEPTH} levels (its object and "
-    f"{MAX_ANSWERABLE_DEPTH - 1} inside): the fake could not answer with such a value, so it "
-    "applied nothing."
-)
-
-
-def _too_deep_to_answer(raw: bytes, sent: Any) -> bool:
-    """Whether a valid body nests deeper than the fake can write back (cheap test first: only
-    a body with that many brackets can)."""
-    return (
-        raw.count(b"[") + raw.count(b"{") > MAX_ANSWERABLE_DEPTH
-        and json_depth(sent) > MAX_ANSWERABLE_DEPTH
-    )
-
-
-def _lenient_json(request: Incoming) -> Any:
-    """The body as JSON if it is JSON; None otherwise (the service declares no body here)."""
-    raw = request.body
-    try:
-        return json.loads(raw) if raw else None
-    except Exception:  # noqa: BLE001 - an undeclared body is ignored, whatever it holds
-        return None
-
-
-def _sent_json(request: Incoming) -> Any:
-    """A JSON body the pipeline did not get to read, for the journal; None if it is not JSON."""
-    if not _is_json(request.environ.get("CONTENT_TYPE")):
-        return None
-    return _lenient_json(request)
-
-
-@lru_cache(maxsize=64)
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return True
-    message = email.message.Message()
-    message["content-type"] = content_type
-    if message.get_content_maintype() != "application":
-        return False
-    subtype = message.get_content_subtype()
-    return subtype == "json" or subtype.endswith("+json")
