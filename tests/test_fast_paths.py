@@ -18,10 +18,20 @@ from hypothesis import strategies as st
 
 from pytest_telnyx_missions import FakeMissions, RecordedRequest
 from pytest_telnyx_missions._api.json_text import DataAnswer, data_answer, dump_json
-from pytest_telnyx_missions._api.models import Event, Mission, MissionRun, PlanStep, canonical_id
-from pytest_telnyx_missions._api.request import Incoming
+from pytest_telnyx_missions._api.models import (
+    Event,
+    Mission,
+    MissionRun,
+    PlanStep,
+    UpdateMissionRequest,
+    UpdateMissionRunRequest,
+    UpdatePlanStepRequest,
+    canonical_id,
+)
+from pytest_telnyx_missions._api.request import HEADERS, Incoming, headers_of
 from pytest_telnyx_missions._journal.recording import recorded_request
 from pytest_telnyx_missions._pipeline.body import loads as _loads
+from pytest_telnyx_missions._pipeline.operations import Call
 from pytest_telnyx_missions._serving.inprocess import _environ
 from pytest_telnyx_missions._state.rules import replaced
 
@@ -272,3 +282,89 @@ def test_in_process_headers_repeated_are_joined_every_time() -> None:
         assert environ["HTTP_X_TAG"] == "a,b"
         assert environ["HTTP_AUTHORIZATION"] == "Bearer k"
         assert environ["CONTENT_LENGTH"] == "0"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sent=st.fixed_dictionaries(
+        {},
+        optional={
+            "status": st.sampled_from(["pending", "running", "succeeded", "failed", None]),
+            "result_summary": TEXT | st.none(),
+            "result_payload": st.dictionaries(TEXT, JSON_VALUES, max_size=3) | st.none(),
+            "error": TEXT | st.none(),
+            "metadata": st.dictionaries(TEXT, JSON_VALUES, max_size=3) | st.none(),
+        },
+    )
+)
+def test_changes_as_is_model_dump_of_what_was_set(sent: dict[str, Any]) -> None:
+    body = UpdateMissionRunRequest.model_validate(sent)
+    call = Call(store=None, path={}, body=body, sent=sent)  # type: ignore[arg-type]
+
+    changes = call.changes_as(UpdateMissionRunRequest)
+
+    long_way = body.model_dump(mode="json", exclude_unset=True)
+    assert json.dumps(changes, allow_nan=True) == json.dumps(long_way, allow_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("model", "sent"),
+    [
+        (UpdateMissionRequest, {"name": "n", "instructions": None, "metadata": {"a": [1, 2.5]}}),
+        (UpdatePlanStepRequest, {"status": "completed", "metadata": {"k": "v"}}),
+    ],
+)
+def test_changes_as_for_every_update(model: Any, sent: dict[str, Any]) -> None:
+    body = model.model_validate(sent)
+    call = Call(store=None, path={}, body=body, sent=sent)  # type: ignore[arg-type]
+
+    assert call.changes_as(model) == body.model_dump(mode="json", exclude_unset=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/ai/missions", "", "/", "//v2//x", "v2/x", "/caf\xc3\xa9", "/bad\xff", "/a%2Fb"]
+)
+def test_a_path_is_read_alike_with_or_without_the_ascii_shortcut(path: str) -> None:
+    long_way = "/" + path.encode("latin-1").decode(errors="replace").lstrip("/")
+
+    assert Incoming({"PATH_INFO": path}).path == long_way
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "content"),
+    [
+        ("PATCH", [("authorization", "Bearer k"), ("content-type", "application/json")], b"{}"),
+        ("GET", [("x-tag", "a"), ("X-Tag", "b")], None),
+        ("POST", [("content-type", "")], b"raw"),
+        ("PUT", [("content-length", "3")], b"abc"),
+    ],
+)
+def test_in_process_headers_are_those_the_environ_lists(
+    method: str, headers: list[tuple[str, str]], content: bytes | None
+) -> None:
+    for _ in range(2):  # the second time from the kept entries
+        request = httpx.Request(method, "http://fake.invalid/x", headers=headers, content=content)
+        environ = _environ(request)
+        without = {key: value for key, value in environ.items() if key != HEADERS}
+        listed = Incoming(environ).headers()
+
+        assert listed == headers_of(without)
+        assert list(listed) == list(headers_of(without))
+        listed["x-changed"] = "by the test"  # a copy: the kept entries stay as they were
+        assert "x-changed" not in Incoming(_environ(request)).headers()
+
+
+def test_in_process_answers_have_their_own_headers() -> None:
+    with FakeMissions() as fake, httpx.Client(transport=fake.httpx_transport()) as client:
+        url = f"{fake.base_url}/ai/missions"
+        auth = {"authorization": f"Bearer {fake.api_key}"}
+        first = client.get(url, headers=auth)
+        first.headers["x-changed"] = "by the test"
+        second = client.get(url, headers=auth)
+
+    assert "x-changed" not in second.headers
+    length = str(len(second.content)).encode()
+    assert second.headers.raw == [
+        (b"Content-Type", b"application/json"),
+        (b"Content-Length", length),
+    ]

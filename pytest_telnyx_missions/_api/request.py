@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 
     from .answers import Reply
 
-__all__ = ["ADMISSION", "Admission", "Incoming", "environ_key", "header_name"]
+__all__ = ["ADMISSION", "HEADERS", "Admission", "Incoming", "environ_key", "header_name"]
 
 ADMISSION = "telnyx_missions.admission"
 """The environ key of a request admitted under a test's path prefix: its :class:`Admission`."""
+HEADERS = "telnyx_missions.headers"
+"""The environ key of the request's headers as :meth:`Incoming.headers` lists them, set by a
+server that has them at hand (the in-process transports read them once for each set of
+headers a client sends); never changed once set, so shared between requests."""
 
 
 class Admission(Protocol):
@@ -45,7 +49,10 @@ class Incoming:
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
         # PEP 3333's latin-1 text back to the UTF-8 the client sent, invalid bytes replaced.
         path: str = environ.get("PATH_INFO") or ""
-        self.path = "/" + path.encode("latin-1").decode(errors="replace").lstrip("/")
+        if not path.isascii():
+            path = path.encode("latin-1").decode(errors="replace")
+        # One leading slash: most paths have it already, and are kept as they are.
+        self.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
         self.body = _whole_body(environ)
         self._query: dict[str, list[str]] | None = None
 
@@ -68,26 +75,10 @@ class Incoming:
 
     def headers(self) -> dict[str, str]:
         """The headers with lower-case names, as werkzeug's ``EnvironHeaders`` lists them."""
-        names = _HEADER_NAMES
-        try:  # every key seen before (the usual case): one comprehension, half the loop's time
-            return {
-                known: value
-                for key, value in self.environ.items()
-                if (known := names[key]) and (value or key not in _BODY_KEYS)
-            }
-        except KeyError:
-            pass
-        headers: dict[str, str] = {}
-        for key, value in self.environ.items():
-            name = _HEADER_NAMES.get(key)
-            if name is None:
-                name = header_name(key)
-                if len(_HEADER_NAMES) < _KEPT:
-                    _HEADER_NAMES[key] = name
-            # werkzeug lists CONTENT_TYPE and CONTENT_LENGTH only when set, other headers always.
-            if name and (value or key not in _BODY_KEYS):
-                headers[name] = value
-        return headers
+        listed: dict[str, str] | None = self.environ.get(HEADERS)
+        if listed is not None:
+            return dict(listed)
+        return headers_of(self.environ)
 
     def host_url(self) -> str:
         """``http://host:port`` as the client addressed it (its ``Host``), default port left out."""
@@ -102,6 +93,31 @@ class Incoming:
         if default is not None and host.endswith(f":{default}"):
             host = host[: -len(default) - 1]
         return f"{scheme}://{host}"
+
+
+def headers_of(environ: WSGIEnvironment) -> dict[str, str]:
+    """The headers of ``environ`` with lower-case names, as werkzeug's ``EnvironHeaders`` lists
+    them: those of the ``HTTP_`` keys, and the body's type and length when set."""
+    names = _HEADER_NAMES
+    try:  # every key seen before (the usual case): one comprehension, half the loop's time
+        return {
+            known: value
+            for key, value in environ.items()
+            if (known := names[key]) and (value or key not in _BODY_KEYS)
+        }
+    except KeyError:
+        pass
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        name = _HEADER_NAMES.get(key)
+        if name is None:
+            name = header_name(key)
+            if len(_HEADER_NAMES) < _KEPT:
+                _HEADER_NAMES[key] = name
+        # werkzeug lists CONTENT_TYPE and CONTENT_LENGTH only when set, other headers always.
+        if name and (value or key not in _BODY_KEYS):
+            headers[name] = value
+    return headers
 
 
 def environ_key(name: str) -> str:

@@ -132,6 +132,7 @@ class Journal:
         self._by_run: dict[str, deque[RecordedRequest]] = {}
         self._by_operation: dict[str, deque[RecordedRequest]] = {}
         self._recorded = threading.Condition(lock)
+        self._waiting = 0  # waiters in wait_after: a record wakes them only when there are some
         self._total = 0
         """Entries recorded since the fake was made, never reset: tells a waiter something came."""
         self.dropped = 0
@@ -139,22 +140,24 @@ class Journal:
 
     def record(self, entry: RecordedRequest) -> None:
         size = entry.size
-        with self._recorded:
+        with self._lock:  # the condition's own lock, taken without its Python-level wrapper
             self._entries.append(entry)
             self._sizes.append(size)
             self.bytes += size
             if self.bytes > self._max_bytes or len(self._entries) > self._max_entries:
                 self._trim()
-            for index, key in self._keys(entry):
-                kept = index.get(key)
-                if kept is None:
-                    kept = index[key] = deque()
-                kept.append(entry)
+            run_id = entry.path_params.get("run_id")
+            if run_id is not None:
+                _index(self._by_run, canonical_id(run_id), entry)
+            if entry.operation is not None:
+                _index(self._by_operation, entry.operation, entry)
             self._total += 1
-            self._recorded.notify_all()
+            if self._waiting:
+                self._recorded.notify_all()
 
     def _keys(self, entry: RecordedRequest) -> list[tuple[dict[str, deque[RecordedRequest]], str]]:
-        """The indexes ``entry`` is in, with its key in each."""
+        """The indexes ``entry`` is in, with its key in each (:meth:`record` puts it in these
+        two, written out there: it runs for every request)."""
         keys = []
         run_id = entry.path_params.get("run_id")
         if run_id is not None:
@@ -216,4 +219,15 @@ class Journal:
         """Block until something is recorded after ``marker`` (see :meth:`snapshot`), or until
         ``timeout`` seconds pass; True when something was."""
         with self._recorded:
-            return self._recorded.wait_for(lambda: self._total != marker, timeout)
+            self._waiting += 1
+            try:
+                return self._recorded.wait_for(lambda: self._total != marker, timeout)
+            finally:
+                self._waiting -= 1
+
+
+def _index(index: dict[str, deque[RecordedRequest]], key: str, entry: RecordedRequest) -> None:
+    kept = index.get(key)
+    if kept is None:
+        kept = index[key] = deque()
+    kept.append(entry)

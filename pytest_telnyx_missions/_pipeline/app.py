@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .faults.answers import Firing
     from .faults.rules import FaultRegistry
 
+_UTC = timezone.utc
 _SHALLOW_ENOUGH = 200  # brackets; far from any stack's limit (1000 frames by default)
 _KNOWN_ROUTES_KEPT = 1024  # paths routed lately, kept with their operation and params
 
@@ -82,9 +83,9 @@ class App:
         return self._handle(Incoming(environ))
 
     def _handle(self, request: Incoming) -> Reply:
-        exchange = _Exchange()
         raw = request.body
-        if raw.count(b"[") + raw.count(b"{") < _SHALLOW_ENOUGH:
+        exchange = _Exchange(brackets=raw.count(b"[") + raw.count(b"{"))
+        if exchange.brackets < _SHALLOW_ENOUGH:
             response = self._answer(request, exchange)
         else:
             response = _on_a_fresh_stack(lambda: self._answer(request, exchange))
@@ -109,7 +110,8 @@ class App:
                 try:
                     outcome = Outcome(operation.success_status, operation.handler(call))
                 finally:  # still under the lock: only this request's creations
-                    exchange.auto_created = tuple(self._store.take_auto_created())
+                    if self._store.auto_create:
+                        exchange.auto_created = tuple(self._store.take_auto_created())
                 return self._finish(request, exchange, outcome)
         except ApiError as error:
             exchange.internal_error = error.internal_error
@@ -151,7 +153,7 @@ class App:
             exchange.sent = sent = lenient_json(request)
         elif operation.body is not None:
             try:
-                sent = parse_body(request)
+                sent = parse_body(request, exchange.brackets)
             except ApiError as error:
                 unparsable = error
             else:
@@ -167,7 +169,7 @@ class App:
             raise unparsable
         if errors:
             raise validation_error(errors)
-        if sent is not None and too_deep_to_answer(request.body, sent):
+        if sent is not None and too_deep_to_answer(exchange.brackets, sent):
             raise telnyx_error(400, TOO_DEEP, headers=NO_RETRY)
         return operation, Call(
             self._store, params, body, sent if isinstance(sent, dict) else {}, query
@@ -200,7 +202,7 @@ class App:
                     "json": exchange.sent if exchange.sent is not None else sent_json(request),
                     "status_code": outcome.status,
                     "response": outcome.body,
-                    "time": datetime.now(timezone.utc),
+                    "time": datetime.now(_UTC),
                     "internal_error": exchange.internal_error,
                     "response_headers": outcome.headers,
                     "fault": exchange.fault.description if exchange.fault else None,
@@ -218,10 +220,10 @@ class App:
     def _route(self, request: Incoming) -> tuple[Operation, dict[str, str], bool]:
         """The operation, its raw path params (a new dict) and whether its UUID params are all
         canonical already; or the answer Starlette's router would give."""
-        method, path = request.method, _unprefixed(request.path)
-        known = self._known_routes.get((method, path))
+        known = self._known_routes.get((request.method, request.path))
         if known is not None:
             return known[0], dict(known[1]), True
+        method, path = request.method, _unprefixed(request.path)
         segments = path.count("/")
         for operation in self._by_method.get((segments, method), ()):
             match = operation.pattern.match(path)
@@ -235,7 +237,7 @@ class App:
                 if canonical:  # the same path comes again (a run is patched many times)
                     if len(self._known_routes) >= _KNOWN_ROUTES_KEPT:
                         self._known_routes.clear()
-                    self._known_routes[method, path] = (operation, params)
+                    self._known_routes[method, request.path] = (operation, params)
                     params = dict(params)
                 return operation, params, canonical
         for operation in self._by_segments.get(segments, ()):
@@ -291,6 +293,8 @@ class _Exchange:
     fault: Firing | None = None
     auto_created: tuple[str, ...] = ()
     started: float = field(default_factory=time.perf_counter)
+    brackets: int = 0
+    """How many ``[`` and ``{`` the body holds: only a body with that many can nest so deep."""
 
 
 def _validate_body(

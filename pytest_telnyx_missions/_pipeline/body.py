@@ -34,8 +34,9 @@ FastAPI 0.128 answers a deeper valid body 500 (its response model cannot be writ
 refuses it with a 400 in Telnyx's envelope before applying anything (README: deviations)."""
 
 
-def parse_body(request: Incoming) -> Any:
-    """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise."""
+def parse_body(request: Incoming, brackets: int) -> Any:
+    """The body as FastAPI 0.128 reads it: JSON for JSON types (or none), raw bytes otherwise.
+    ``brackets``: how many ``[`` and ``{`` it holds."""
     raw = request.body
     if not raw:
         return None
@@ -43,9 +44,7 @@ def parse_body(request: Incoming) -> Any:
         if _is_json(request.environ.get("CONTENT_TYPE")):
             parsed = loads(raw)
             # Cheap test first: only a body with that many brackets can nest that deep.
-            if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and (
-                json_depth(parsed) > MAX_JSON_DEPTH
-            ):
+            if brackets > MAX_JSON_DEPTH and json_depth(parsed) > MAX_JSON_DEPTH:
                 raise ApiError(400, BODY_PARSE_ERROR)
             return parsed
         raw.decode("utf-8")  # FastAPI would crash with a 500 here; the fake answers the 400.
@@ -88,13 +87,10 @@ TOO_DEEP = (
 )
 
 
-def too_deep_to_answer(raw: bytes, sent: Any) -> bool:
-    """Whether a valid body nests deeper than the fake can write back (cheap test first: only
-    a body with that many brackets can)."""
-    return (
-        raw.count(b"[") + raw.count(b"{") > MAX_ANSWERABLE_DEPTH
-        and json_depth(sent) > MAX_ANSWERABLE_DEPTH
-    )
+def too_deep_to_answer(brackets: int, sent: Any) -> bool:
+    """Whether a valid body (with ``brackets`` of ``[`` and ``{``) nests deeper than the fake
+    can write back (cheap test first: only a body with that many brackets can)."""
+    return brackets > MAX_ANSWERABLE_DEPTH and json_depth(sent) > MAX_ANSWERABLE_DEPTH
 
 
 def lenient_json(request: Incoming) -> Any:

@@ -40,6 +40,16 @@ class Call(NamedTuple):
         assert isinstance(self.query, model), f"{model.__name__} expected, got {self.query!r}"
         return self.query
 
+    def changes_as(self, model: type[BaseModel]) -> dict[str, Any]:
+        """The fields the client sent, as JSON values: ``body.model_dump(mode="json",
+        exclude_unset=True)``, asked of the model's serializer itself (``model_dump`` adds a
+        Python call with a dozen arguments, as long again as the dump)."""
+        body = self.body_as(model)
+        changes: dict[str, Any] = body.__pydantic_serializer__.to_python(
+            body, mode="json", exclude_unset=True
+        )
+        return changes
+
 
 Handler = Callable[[Call], Any]
 

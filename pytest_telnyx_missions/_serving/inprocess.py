@@ -19,7 +19,7 @@ import anyio.to_thread
 import h11
 import httpx
 
-from .._api.request import environ_key
+from .._api.request import HEADERS, environ_key, headers_of
 
 if TYPE_CHECKING:
     from .._pipeline.faults.rules import FaultRegistry
@@ -99,11 +99,28 @@ def _response(answer: Answer, request: httpx.Request) -> httpx.Response:
     # A stream rather than content=: httpx then skips encoding the body again (~10 us).
     return httpx.Response(
         status,
-        headers=headers,
+        headers=_response_headers(headers),
         stream=httpx.ByteStream(body),
         request=request,
         extensions={"http_version": b"HTTP/1.1", "reason_phrase": b""},
     )
+
+
+def _response_headers(headers: list[tuple[str, str]]) -> httpx.Headers:
+    """``httpx.Headers(headers)``: an answer's headers, encoded once for each set and copied
+    from there (httpx copies a ``Headers`` given to a response without encoding it again). The
+    latest few hundred sets are kept, as for requests."""
+    key = tuple(headers)
+    encoded = _RESPONSE_HEADERS.get(key)
+    if encoded is None:
+        encoded = httpx.Headers(headers)
+        if len(_RESPONSE_HEADERS) >= _HEADER_SETS_KEPT:
+            _RESPONSE_HEADERS.clear()
+        _RESPONSE_HEADERS[key] = encoded
+    return encoded
+
+
+_RESPONSE_HEADERS: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
 
 
 def _environ(request: httpx.Request) -> dict[str, Any]:
@@ -112,19 +129,16 @@ def _environ(request: httpx.Request) -> dict[str, Any]:
     raw_path, _, query = url.raw_path.partition(b"?")
     path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
     body = request.content
-    scheme = url.scheme
     environ: dict[str, Any] = {
-        **_FIXED,
+        **_fixed_entries(url.host, url.port, url.scheme, tuple(request.headers.raw)),
         "REQUEST_METHOD": request.method,
         "PATH_INFO": path.decode("latin-1"),
         "QUERY_STRING": query.decode("latin-1"),
-        "SERVER_NAME": url.host,
-        "SERVER_PORT": str(url.port or (443 if scheme == "https" else 80)),
-        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
     }
-    environ.update(_header_entries(tuple(request.headers.raw)))
-    environ.setdefault("CONTENT_LENGTH", str(len(body)))
+    if "CONTENT_LENGTH" not in environ:  # last, as a server adds it
+        environ["CONTENT_LENGTH"] = length = str(len(body))
+        environ[HEADERS] = {**environ[HEADERS], "content-length": length}
     return environ
 
 
@@ -141,27 +155,41 @@ _FIXED: dict[str, Any] = {
 }
 
 
-def _header_entries(raw: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
-    """The environ entries of a request's headers as sent (a repeated one joined by commas).
+def _fixed_entries(
+    host: str, port: int | None, scheme: str, raw: tuple[tuple[bytes, bytes], ...]
+) -> dict[str, Any]:
+    """The entries of an environ that a client sends alike again and again: where it sent the
+    request and its headers (a repeated one joined by commas), with the headers as listed for
+    the journal (``HEADERS``).
 
-    A client sends the same headers again and again: the entries of the latest few hundred sets
-    are kept (a cap, against a client that sends new ones with each request).
+    The entries of the latest few hundred are kept (a cap, against a client that sends new
+    headers with each request).
     """
-    entries = _HEADER_ENTRIES.get(raw)
+    key = (host, port, scheme, raw)
+    entries = _FIXED_ENTRIES.get(key)
     if entries is not None:
         return entries
-    entries = {}
+    headers: dict[str, str] = {}
     for raw_key, raw_value in raw:
-        key = environ_key(raw_key.decode("latin-1"))
+        name = environ_key(raw_key.decode("latin-1"))
         value = raw_value.decode("latin-1")
-        entries[key] = f"{entries[key]},{value}" if key in entries else value
-    if len(_HEADER_ENTRIES) >= _HEADER_SETS_KEPT:
-        _HEADER_ENTRIES.clear()
-    _HEADER_ENTRIES[raw] = entries
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    entries = {
+        **_FIXED,
+        "SERVER_NAME": host,
+        "SERVER_PORT": str(port or (443 if scheme == "https" else 80)),
+        "wsgi.url_scheme": scheme,
+        **headers,
+        HEADERS: headers_of(headers),
+    }
+    if len(_FIXED_ENTRIES) >= _HEADER_SETS_KEPT:
+        _FIXED_ENTRIES.clear()
+    _FIXED_ENTRIES[key] = entries
     return entries
 
 
-_HEADER_ENTRIES: dict[tuple[tuple[bytes, bytes], ...], dict[str, str]] = {}
+_Sent = tuple[str, int | None, str, tuple[tuple[bytes, bytes], ...]]  # host, port, scheme, headers
+_FIXED_ENTRIES: dict[_Sent, dict[str, Any]] = {}
 _HEADER_SETS_KEPT = 256
 
 

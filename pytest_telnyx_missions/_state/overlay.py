@@ -179,10 +179,9 @@ class Table(Mapping[K, V]):
             for name, order in self._loaded.orders.items():
                 self._place(name, order.groups(key, row), (order.sort_value(row), number))
         else:
-            number = self._number(key)
             for name, order in self._loaded.orders.items():
                 if order.moves(old, row):
-                    self._move(name, order, key, old, row, number)
+                    self._move(name, order, key, old, row, self._number(key))
         if key in self._loaded.number:
             self._hidden.add(key)
         self._values[key] = row

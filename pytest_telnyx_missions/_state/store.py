@@ -108,7 +108,9 @@ class Store(StoreTables):
 
     def run(self, mission_id: str, run_id: str) -> MissionRun:
         with self.lock:
-            mission = self.mission(mission_id)
+            mission = self.missions.get(mission_id)
+            if mission is None:  # a 404, or a mission made on demand
+                mission = self.mission(mission_id)
             found = self.runs.get(run_id)
             if found is None and self._made_on_demand(f"run {run_id}"):
                 now = self.now()
@@ -264,7 +266,10 @@ class Store(StoreTables):
         with self.lock:
             if self.strict_transitions:
                 check_transition(run, changes.get("status"), action)
-            return self.put_run(updated_run(run, changes, self.now()))
+            # What now() and put_run() do, the lock held already: a run is updated so often.
+            updated = updated_run(run, changes, self.clock.now())
+            self.runs.put(updated.run_id, updated)
+            return updated
 
     def update_step(self, step: PlanStep, changes: dict[str, Any]) -> PlanStep:
         """Partial update; ``started_at`` / ``completed_at`` follow the status (README)."""

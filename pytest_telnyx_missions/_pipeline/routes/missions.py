@@ -33,7 +33,7 @@ def get_mission(call: Call) -> Answer:
 
 def update_mission(call: Call) -> Answer:
     mission = call.store.mission(call.path["mission_id"])
-    changes = call.body_as(UpdateMissionRequest).model_dump(mode="json", exclude_unset=True)
+    changes = call.changes_as(UpdateMissionRequest)
     changes = {k: v for k, v in changes.items() if v is not None or k not in _REQUIRED}
     changes["updated_at"] = call.store.now()
     return data(call.store.put_mission(mission.model_copy(update=changes)))

@@ -65,5 +65,5 @@ def get_plan_step(call: Call) -> Answer:
 def update_plan_step(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
     step = call.store.step(run, call.path["step_id"])
-    changes = call.body_as(UpdatePlanStepRequest).model_dump(mode="json", exclude_unset=True)
+    changes = call.changes_as(UpdatePlanStepRequest)
     return data(call.store.update_step(step, changes))

@@ -43,7 +43,7 @@ def get_run(call: Call) -> Answer:
 
 def update_run(call: Call) -> Answer:
     run = call.store.run(call.path["mission_id"], call.path["run_id"])
-    changes = call.body_as(UpdateMissionRunRequest).model_dump(mode="json", exclude_unset=True)
+    changes = call.changes_as(UpdateMissionRunRequest)
     return data(call.store.update_run(run, changes))
 
 
