@@ -110,3 +110,26 @@ def test_what_a_live_run_left_behind_is_listed_then_deleted_by_python_dash_m(
     [gone] = upstream.requests("DELETE")[deletes_before:]
     assert gone.path.endswith(left["ptm-left-1"])
     assert upstream.mission_ids() == {left["ptm-left-2"]}
+
+
+def test_cleanup_sends_the_key_to_no_address_the_ledger_alone_names(
+    upstream: StandIn, tmp_path: Path
+) -> None:
+    # a ledger is a file anyone could have edited: an https host that is not Telnyx's API
+    # (unreachable by design: .invalid never resolves) gets no request, hence never the key
+    ledger = tmp_path / "ledger.jsonl"
+    elsewhere = "https://collector.example.invalid/v2"
+    tagged = upstream.fake.add_mission(name="ptm-left-behind").mission_id
+    lines = [
+        {"created": "1b3c4d0e-0000-4000-8000-000000000000", "url": elsewhere, "test": "t1"},
+        {"created": tagged, "name": "ptm-left-behind", "url": upstream.base_url, "test": "t2"},
+    ]
+    ledger.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    out = io.StringIO()
+    result = cleanup(ledger, yes=True, out=out)
+
+    assert (result.failed, result.deleted) == (1, 1)
+    assert result.exit_code == 1
+    assert f"the key goes there only with --url {elsewhere}" in out.getvalue()
+    assert [s.path.rsplit("/", 1)[-1] for s in upstream.requests("DELETE")] == [tagged]

@@ -3,7 +3,9 @@
 The ledger says which missions a run created and not deleted (a run killed with ``kill -9``, a
 network gone at the end). Each is looked up upstream first: one gone already is noted as such,
 one whose name lacks the tag is never deleted (the ledger may be old, or wrong), and the others
-are listed, and deleted only with ``--yes``.
+are listed, and deleted only with ``--yes``. The key goes only to Telnyx's API, to this machine,
+or to the URL ``--url`` names: a ledger is a file anyone could have edited, so an address it
+names elsewhere is not trusted with the key.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ._safety import DEFAULT_TAG, Artifacts, Ledger, LedgerEntry
-from ._upstream import KEY_VARIABLE, Upstream, UpstreamUnreachable
+from ._upstream import DEFAULT_URL, KEY_VARIABLE, Upstream, UpstreamUnreachable, is_loopback_url
 
 __all__ = ["CleanupResult", "cleanup"]
 
@@ -56,6 +58,14 @@ def cleanup(
     try:
         for entry in leftovers:
             base = url or entry.url
+            if url is None and not _trusted_with_the_key(entry.url):
+                print(
+                    f"- {_described(entry)}: the ledger names {entry.url}, neither Telnyx's API "
+                    f"nor this machine; the key goes there only with --url {entry.url}",
+                    file=out,
+                )
+                result.failed += 1
+                continue
             if base not in clients:
                 clients[base] = Upstream(base, key, max_requests=len(leftovers) * 2)
             _one(entry, clients[base], ledger, tag=tag, yes=yes, out=out, result=result)
@@ -65,6 +75,14 @@ def cleanup(
     if result.left:
         print(f"{result.left} to delete: run again with --yes to delete them", file=out)
     return result
+
+
+def _trusted_with_the_key(url: str) -> bool:
+    return url.rstrip("/") == DEFAULT_URL or is_loopback_url(url)
+
+
+def _described(entry: LedgerEntry) -> str:
+    return f"{entry.mission_id} (created by {entry.test or 'a live run'} at {entry.created_at})"
 
 
 def _one(
@@ -77,7 +95,7 @@ def _one(
     out: TextIO,
     result: CleanupResult,
 ) -> None:
-    where = f"{entry.mission_id} (created by {entry.test or 'a live run'} at {entry.created_at})"
+    where = _described(entry)
     path = f"/ai/missions/{entry.mission_id}"
     try:
         found = upstream.send("GET", path)

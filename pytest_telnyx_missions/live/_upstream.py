@@ -32,6 +32,7 @@ __all__ = [
     "UpstreamUnreachable",
     "api_path",
     "check_upstream_url",
+    "is_loopback_url",
     "is_unavailable",
 ]
 
@@ -74,6 +75,12 @@ def check_upstream_url(url: str) -> str:
             "the network unencrypted. Use https://, or http:// to 127.0.0.1 for a local stand-in."
         )
     raise ValueError(f"{url} is not an https:// URL (nor http:// to a loopback host)")
+
+
+def is_loopback_url(url: str) -> bool:
+    """``url``'s host is this machine (by address or ``localhost``, never resolved)."""
+    host = urlsplit(url).hostname
+    return host is not None and _is_loopback(host)
 
 
 def _is_loopback(host: str) -> bool:
