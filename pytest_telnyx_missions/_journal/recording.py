@@ -133,6 +133,9 @@ class Journal:
         self._by_operation: dict[str, deque[RecordedRequest]] = {}
         self._recorded = threading.Condition(lock)
         self._waiting = 0  # waiters in wait_after: a record wakes them only when there are some
+        # The latest run id indexed, as given and canonical: a run is patched many times in a
+        # row, its id the very same string each time (the pipeline keeps the paths it routed).
+        self._latest_run: tuple[str, str] = ("", "")
         self._total = 0
         """Entries recorded since the fake was made, never reset: tells a waiter something came."""
         self.dropped = 0
@@ -148,7 +151,11 @@ class Journal:
                 self._trim()
             run_id = entry.path_params.get("run_id")
             if run_id is not None:
-                _index(self._by_run, canonical_id(run_id), entry)
+                given, canonical = self._latest_run
+                if run_id is not given:
+                    canonical = canonical_id(run_id)
+                    self._latest_run = (run_id, canonical)
+                _index(self._by_run, canonical, entry)
             if entry.operation is not None:
                 _index(self._by_operation, entry.operation, entry)
             self._total += 1

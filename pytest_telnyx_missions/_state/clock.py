@@ -31,7 +31,9 @@ class Clock:
 
     def now(self) -> datetime:
         if self._start is None:
-            reading = datetime.now(timezone.utc) + self._offset
+            reading = datetime.now(timezone.utc)
+            if self._offset:  # advanced by hand
+                reading += self._offset
             if self._last is not None and reading <= self._last:
                 reading = self._last + _ONE_MICROSECOND
         elif not self._read or self._last is None:

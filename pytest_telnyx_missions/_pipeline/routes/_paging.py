@@ -35,8 +35,8 @@ def page(items: Sequence[BaseModel], query: _Paged) -> dict[str, Any]:
     }
 
 
-def data(item: BaseModel) -> Answer:
-    return data_answer(item)
+data = data_answer
+"""``{"data": item}`` of one stored item (its bytes written ahead: see ``data_answer``)."""
 
 
 def data_list(items: Sequence[BaseModel]) -> dict[str, Any]:
