@@ -202,3 +202,25 @@ def test_a_load_leaves_what_was_frozen_frozen_and_the_collector_as_it_was() -> N
     FakeMissions(clock=CLOCK, state=small)
     assert gc.get_freeze_count() == 0  # nothing left frozen by the load itself
     assert gc.isenabled() is enabled
+
+
+def test_items_that_give_every_field_share_one_fields_set_that_a_change_never_touches(
+    doc: dict[str, Any],
+) -> None:
+    fake = FakeMissions(clock=CLOCK, state=doc)
+    first, second, *_ = fake._store.runs.values()
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    every = set(MissionRun.model_fields)
+    assert first.model_fields_set == every
+    changed = first.model_copy(update={"result_summary": "changed"})
+    with httpx.Client(
+        transport=fake.httpx_transport(),
+        base_url="http://fake.invalid/v2",
+        headers={"authorization": "Bearer k"},
+    ) as client:
+        answer = client.patch(
+            f"/ai/missions/{first.mission_id}/runs/{first.run_id}", json={"error": "late"}
+        )
+    assert answer.status_code == 200
+    assert changed.result_summary == "changed"
+    assert second.model_fields_set == every  # it holds every field: nothing can add to it

@@ -8,23 +8,16 @@ derived (a finished run has ``finished_at``), creates nothing else, and returns 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from .._api.json_text import MAX_VALUE_DEPTH, json_depth
-from .._api.models import (
-    FINISHED_STEP_STATUSES,
-    TERMINAL_RUN_STATUSES,
-    Event,
-    Mission,
-    MissionRun,
-    PlanStep,
-    RunStatusName,
-    TelnyxAgent,
-)
+from .._api.models import Event, Mission, MissionRun, PlanStep, RunStatusName, TelnyxAgent
 from .._config import named_with_hints, unknown_names
 from .path_ids import path_id
+from .state_times import TIME_FIELDS, unreached_times
 from .store import ATTACHMENT_KINDS, AttachmentKind, Store, json_time
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -76,9 +69,7 @@ class Arranger:
             _known(store.missions, mission_id, "mission", "add_mission")
             run_id = _new_id(store.runs, run_id, "run_id", store, uuid=True)
             now = store.now()
-            defaults: dict[str, Any] = {"input": {}, "started_at": now, "updated_at": now}
-            if status in TERMINAL_RUN_STATUSES:
-                defaults["finished_at"] = now
+            defaults: dict[str, Any] = {"input": {}, **_reached("runs", status, now)}
             run = _build(
                 MissionRun,
                 "add_run",
@@ -115,11 +106,7 @@ class Arranger:
                 raise ValueError(f"run {run.run_id} already has a plan step {step_id!r}")
             now = store.now()
             status = fields.get("status", "pending")
-            defaults: dict[str, Any] = {}
-            if status in ("in_progress", "completed", "failed"):
-                defaults["started_at"] = now
-            if status in FINISHED_STEP_STATUSES:
-                defaults["completed_at"] = now
+            defaults = _reached("steps", status, now)
             step = _build(
                 PlanStep,
                 "add_plan_step",
@@ -233,3 +220,9 @@ def _answerable(method: str, fields: Mapping[str, Any]) -> None:
                 f"{method}() {name}: nested deeper than {MAX_VALUE_DEPTH} levels, more than "
                 "the fake can answer with"
             )
+
+
+def _reached(kind: Literal["runs", "steps"], status: str, now: datetime) -> dict[str, Any]:
+    """``now`` for each time an item in ``status`` has reached (the others stay null)."""
+    unreached = unreached_times(kind, status)
+    return {name: now for name in TIME_FIELDS[kind] if name not in unreached}

@@ -11,23 +11,16 @@ same items good and names every bad one (``runs[2].run_id: ...``).
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, not_
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .._api.models import (
-    FINISHED_STEP_STATUSES,
-    TERMINAL_RUN_STATUSES,
-    Event,
-    Mission,
-    MissionRun,
-    PlanStep,
-    TelnyxAgent,
-)
+from .._api.models import Event, Mission, MissionRun, PlanStep, TelnyxAgent
 from .clock import CLOCK_STEP, json_time
 from .document_model import (
     DOC_KEYS,
@@ -40,6 +33,7 @@ from .document_model import (
 )
 from .path_ids import canonical, path_id
 from .snapshot import ATTACHMENT_KINDS, AttachmentKey
+from .state_times import TIME_FIELDS, unreached_times
 
 __all__ = ["Loader", "construct", "validated"]
 
@@ -53,7 +47,8 @@ _PLAIN_ID = re.compile(rf"{_UUID}|{_SHORT}")
 _ALL_UUIDS = re.compile(rf"{_UUID}(?:\n{_UUID})*")
 _ALL_PLAIN = re.compile(rf"(?:{_UUID}|{_SHORT})(?:\n(?:{_UUID}|{_SHORT}))*")
 _Item = dict[str, Any]
-_FIELDS_SET = attrgetter("__pydantic_fields_set__")
+_FIELDS_SET_NAME = "__pydantic_fields_set__"
+_FIELDS_SET = attrgetter(_FIELDS_SET_NAME)
 
 
 def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -289,10 +284,19 @@ class Loader:
     # -- the store's models, with the times an item left out filled ---------------------------
     def _filled(self, key: str, items: list[_M]) -> list[_M]:
         """``items``, each with the times it left out filled in: only those that left out a
-        field are looked at (found in C: any document the fake wrote left none out)."""
-        fields = len(ITEM_FIELDS[key])
-        for item in compress(items, map(fields.__gt__, map(len, map(_FIELDS_SET, items)))):
-            self._one(key, item)
+        field are looked at (found in C: any document the fake wrote left none out).
+
+        Those that gave every field share one set of the fields given, where pydantic-core made
+        one each: half the memory a loaded document holds. Sharing it is safe: it holds every
+        field, so nothing pydantic adds to a model's fields set can change it."""
+        fields = ITEM_FIELDS[key]
+        gave_all = list(map(len(fields).__le__, map(len, map(_FIELDS_SET, items))))
+        named, shared = repeat(_FIELDS_SET_NAME), repeat(set(fields))
+        deque(map(object.__setattr__, compress(items, gave_all), named, shared), 0)
+        times, never_of = _TIMES[key]
+        for item in compress(items, map(not_, gave_all)):
+            values = item.__dict__
+            _fill(values, times, never_of(values), self.filled)
         return items
 
     def _one(self, key: str, item: _M) -> _M:
@@ -303,34 +307,16 @@ class Loader:
         return item
 
 
-def _never_filled(_: _Item) -> tuple[str, ...]:
-    return ()
+def _never_filled(_: _Item) -> frozenset[str]:
+    return frozenset()
 
 
-def _run_times_never(values: _Item) -> tuple[str, ...]:
-    """A run not finished has no finish time: left out, it is null."""
-    return () if values["status"] in TERMINAL_RUN_STATUSES else ("finished_at",)
-
-
-_STEP_TIMES_NEVER: dict[str, tuple[str, ...]] = {
-    status: tuple(
-        name
-        for name, reached in (
-            ("started_at", status in ("in_progress", "completed", "failed")),
-            ("completed_at", status in FINISHED_STEP_STATUSES),
-        )
-        if not reached
-    )
-    for status in ("pending", "in_progress", "completed", "skipped", "failed")
-}
-"""The times a step in each status has not reached (left out: null)."""
-
-_TIMES: dict[str, tuple[tuple[str, ...], Callable[[_Item], tuple[str, ...]]]] = {
-    "missions": (("created_at", "updated_at"), _never_filled),
-    "runs": (("started_at", "finished_at", "updated_at"), _run_times_never),
-    "events": (("timestamp",), _never_filled),
-    "plan_steps": (("started_at", "completed_at"), lambda v: _STEP_TIMES_NEVER[v["status"]]),
-    "telnyx_agents": (("created_at",), _never_filled),
+_TIMES: dict[str, tuple[tuple[str, ...], Callable[[_Item], frozenset[str]]]] = {
+    "missions": (TIME_FIELDS["missions"], _never_filled),
+    "runs": (TIME_FIELDS["runs"], lambda v: unreached_times("runs", v["status"])),
+    "events": (TIME_FIELDS["events"], _never_filled),
+    "plan_steps": (TIME_FIELDS["steps"], lambda v: unreached_times("steps", v["status"])),
+    "telnyx_agents": (TIME_FIELDS["agents"], _never_filled),
 }
 """Each kind's derived times, and those of them an item's values say it never reached."""
 
@@ -353,7 +339,7 @@ def _list_at(doc: Mapping[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _fill(values: _Item, names: tuple[str, ...], never: tuple[str, ...], filled: datetime) -> None:
+def _fill(values: _Item, names: tuple[str, ...], never: frozenset[str], filled: datetime) -> None:
     """Fill the times of ``names`` an item left out: None for those in ``never`` (a run not
     finished), else the latest time the item gives, or ``filled`` if it gives none."""
     left_out = [name for name in names if values[name] is UNSET]

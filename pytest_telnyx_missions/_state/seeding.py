@@ -15,7 +15,6 @@ from faker import Faker
 from pydantic import BaseModel
 
 from .._api.models import (
-    FINISHED_STEP_STATUSES,
     TERMINAL_RUN_STATUSES,
     Event,
     Mission,
@@ -27,7 +26,7 @@ from .._api.models import (
 from .cache import Lru
 from .documents import construct
 from .snapshot import Snapshot
-from .state_times import TIME_FIELDS, latest_time
+from .state_times import TIME_FIELDS, latest_time, unreached_times
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -162,7 +161,7 @@ def make_mission(fake: Faker) -> Mission:
 def make_run(fake: Faker, mission: Mission, status: RunStatusName) -> MissionRun:
     started = _moment(fake, mission.created_at)
     finished = started + timedelta(minutes=fake.random_int(1, 240))
-    terminal = status in TERMINAL_RUN_STATUSES
+    terminal = "finished_at" not in unreached_times("runs", status)
     fields: dict[str, Any] = {}
     if status == "succeeded":
         fields["result_summary"] = fake.sentence(nb_words=8)
@@ -210,9 +209,9 @@ def _plan(fake: Faker, run: MissionRun) -> list[PlanStep]:
     for sequence, (name, status) in enumerate(
         zip(_STEP_NAMES, _STEPS_DONE[run.status], strict=True), 1
     ):
-        started = clock if status != "pending" else None
+        unreached = unreached_times("steps", status)
+        started = clock
         clock += timedelta(seconds=fake.random_int(5, 300))
-        finished = clock if status in FINISHED_STEP_STATUSES else None
         steps.append(
             PlanStep(
                 step_id=f"step-{sequence}",
@@ -220,8 +219,8 @@ def _plan(fake: Faker, run: MissionRun) -> list[PlanStep]:
                 sequence=sequence,
                 description=name,
                 status=status,
-                started_at=started if status != "skipped" else None,
-                completed_at=finished,
+                started_at=None if "started_at" in unreached else started,
+                completed_at=None if "completed_at" in unreached else clock,
             )
         )
     return steps

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from operator import attrgetter
+from typing import Literal, get_args
 
+from .._api.models import (
+    FINISHED_STEP_STATUSES,
+    TERMINAL_RUN_STATUSES,
+    RunStatusName,
+    StepStatusName,
+)
 from .snapshot import Snapshot
 
-__all__ = ["TIME_FIELDS", "latest_time", "times_of"]
+__all__ = ["TIME_FIELDS", "latest_time", "times_of", "unreached_times"]
 
 TIME_FIELDS: dict[str, tuple[str, ...]] = {
     "missions": ("created_at", "updated_at"),
@@ -16,6 +23,35 @@ TIME_FIELDS: dict[str, tuple[str, ...]] = {
     "events": ("timestamp",),
     "steps": ("started_at", "completed_at"),
     "agents": ("created_at",),
+}
+STARTED_STEP_STATUSES = frozenset({"in_progress", "completed", "failed"})
+"""A step in these has started (a skipped one never did, though it is finished)."""
+
+
+def unreached_times(kind: Literal["runs", "steps"], status: str) -> frozenset[str]:
+    """The times of :data:`TIME_FIELDS` an item in ``status`` has not reached, null wherever
+    the fake makes one (seeded, arranged or loaded): a run not finished has no finish time, a
+    pending step neither a start nor a completion. (A status the API has not reaches none.)"""
+    known = _UNREACHED[kind].get(status)
+    return _unreached(kind, status) if known is None else known
+
+
+def _unreached(kind: str, status: str) -> frozenset[str]:
+    if kind == "runs":
+        return frozenset() if status in TERMINAL_RUN_STATUSES else frozenset({"finished_at"})
+    return frozenset(
+        name
+        for name, statuses in (
+            ("started_at", STARTED_STEP_STATUSES),
+            ("completed_at", FINISHED_STEP_STATUSES),
+        )
+        if status not in statuses
+    )
+
+
+_UNREACHED: dict[str, dict[str, frozenset[str]]] = {
+    "runs": {status: _unreached("runs", status) for status in get_args(RunStatusName)},
+    "steps": {status: _unreached("steps", status) for status in get_args(StepStatusName)},
 }
 
 
