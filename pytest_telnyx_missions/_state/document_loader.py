@@ -25,11 +25,11 @@ from .clock import CLOCK_STEP, json_time
 from .document_model import (
     DOC_KEYS,
     DOCUMENT,
-    FAST,
     ITEM_FIELDS,
     ITEM_MODELS,
     UNSET,
     document_problems,
+    fast_pass,
 )
 from .path_ids import canonical, path_id
 from .snapshot import ATTACHMENT_KINDS, AttachmentKey
@@ -57,7 +57,7 @@ def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
     problem), the models then made in Python."""
     if all(type(items) in (list, tuple) for items in doc.values()):  # read twice if need be
         try:
-            return dict(FAST.validate_python(doc))
+            return dict(fast_pass().validate_python(doc))
         except ValidationError:
             pass
     return _as_models(dict(DOCUMENT.validate_python(doc)), doc)

@@ -9,7 +9,7 @@ deeper than the serializer goes (255 levels). Times must carry their offset.
 
 Ids are checked by :mod:`.documents` (their rules need the whole document), not here.
 
-:data:`FAST` is the same pass, quicker for the documents that hold: its items come out as the
+:func:`fast_pass` is the same pass, quicker for the documents that hold: its items come out as the
 store's models, made by pydantic-core, and free-form values are checked by a JSON schema that
 runs in Rust (``JsonValue`` calls Python for each value). It accepts a part of what
 :data:`DOCUMENT` accepts and makes the same values of it; whatever it refuses, even what
@@ -18,6 +18,7 @@ runs in Rust (``JsonValue`` calls Python for each value). It accepts a part of w
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -48,12 +49,12 @@ from .._api.models import (
 
 __all__ = [
     "DOCUMENT",
-    "FAST",
     "ITEM_FIELDS",
     "ITEM_MODELS",
     "UNSET",
     "StateDocument",
     "document_problems",
+    "fast_pass",
 ]
 
 UNSET = datetime(1, 1, 1, tzinfo=timezone.utc)
@@ -315,6 +316,11 @@ _ITEM_OF = {MissionItem: "missions", RunItem: "runs", EventItem: "events"} | {
     StepItem: "plan_steps",
     AgentItem: "telnyx_agents",
 }
-# Not the models' own validators, which pydantic-core would take for a schema naming their class.
-FAST = SchemaValidator(_fast(DOCUMENT.core_schema), _use_prebuilt=False)
-""":data:`DOCUMENT`'s pass for the documents it takes at once: items as the store's models."""
+
+
+@functools.cache
+def fast_pass() -> SchemaValidator:
+    """:data:`DOCUMENT`'s pass for the documents it takes at once: items as the store's models
+    (made on first use: a session that loads no document never builds it)."""
+    # Not the models' own validators, which pydantic-core takes for a schema naming their class.
+    return SchemaValidator(_fast(DOCUMENT.core_schema), _use_prebuilt=False)
