@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from pytest_telnyx_missions import FakeMissions
 from pytest_telnyx_missions._api.models import Event, Mission, MissionRun, PlanStep
 from pytest_telnyx_missions._state import document_model
+from pytest_telnyx_missions._state.document_loader import validated
 from pytest_telnyx_missions._state.overlay import Loaded, Order
 
 CLOCK = "2026-01-01T00:00:00Z"
@@ -155,7 +156,7 @@ def test_the_fast_pass_takes_only_what_the_full_one_takes_and_makes_the_same(val
     run = {"run_id": RUN, "mission_id": MISSION, "status": "running", "metadata": {"v": value}}
     tool = {"mission_id": MISSION, "tool_id": "t", "v": value}
     cases: list[tuple[dict[str, Any], Callable[[Any], Any]]] = [
-        ({"runs": [run]}, lambda d: d.runs[0].metadata),
+        ({"runs": [run]}, lambda d: d.runs[0]["metadata"]),
         ({"tools": [tool]}, lambda d: d.tools[0].__pydantic_extra__),
     ]
     for doc, made in cases:
@@ -168,14 +169,21 @@ def test_the_fast_pass_takes_only_what_the_full_one_takes_and_makes_the_same(val
         assert _shape(made(fast)) == _shape(full_value)
 
 
-def test_the_fast_pass_makes_the_store_models_with_the_fields_given() -> None:
-    doc = {"runs": [{"run_id": RUN, "mission_id": MISSION, "status": "running"}]}
-    run = document_model.fast_pass().validate_python(doc).runs[0]
-    assert type(run) is MissionRun
-    assert run.model_fields_set == {"run_id", "mission_id", "status"}
-    assert run.started_at is document_model.UNSET  # filled by the loader
-    with pytest.raises(ValidationError):  # an unknown field: as the full pass refuses it
-        document_model.fast_pass().validate_python({"runs": [{**doc["runs"][0], "colour": "red"}]})
+def test_validated_items_are_the_store_models_with_the_fields_given() -> None:
+    given = {"run_id": RUN, "mission_id": MISSION, "status": "running"}
+    full = {**given, "input": None, "started_at": "2025-01-01T00:00:00Z", "finished_at": None}
+    full |= {"result_summary": None, "result_payload": None, "error": None, "metadata": None}
+    full |= {"updated_at": "2025-01-01T00:00:00Z"}
+    sparse, complete, other = validated({"runs": [given, full, full]})["runs"]
+    assert type(sparse) is MissionRun
+    assert type(complete) is MissionRun
+    assert sparse.model_fields_set == set(given)
+    assert sparse.started_at is document_model.UNSET  # the loader fills it in
+    assert complete.model_fields_set == set(MissionRun.model_fields)
+    assert complete.__pydantic_fields_set__ is other.__pydantic_fields_set__  # one set, shared
+    assert complete == MissionRun.model_validate(full)
+    with pytest.raises(ValidationError):  # an unknown field: the fast pass refuses it too
+        document_model.fast_pass().validate_python({"runs": [{**given, "colour": "red"}]})
 
 
 def test_a_document_only_the_full_pass_takes_loads_as_its_plain_form(doc: dict[str, Any]) -> None:

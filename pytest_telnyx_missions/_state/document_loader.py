@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from itertools import compress, repeat
-from operator import attrgetter, not_
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -52,28 +52,43 @@ _FIELDS_SET = attrgetter(_FIELDS_SET_NAME)
 
 
 def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Each kind of the document's items, as the store's models: pydantic's fast pass when it
-    takes the document, else its full one (raising the ``ValidationError`` that names every
-    problem), the models then made in Python."""
+    """Each kind of the document's items, as the store's models: from pydantic's fast pass when
+    it takes the document, else from its full one (raising the ``ValidationError`` that names
+    every problem)."""
     if all(type(items) in (list, tuple) for items in doc.values()):  # read twice if need be
         try:
-            return dict(fast_pass().validate_python(doc))
+            return _as_models(dict(fast_pass().validate_python(doc)), doc)
         except ValidationError:
             pass
     return _as_models(dict(DOCUMENT.validate_python(doc)), doc)
 
 
 def _as_models(parsed: dict[str, list[Any]], raw: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """The full pass's items (dicts) as the store's models, with the fields each item gave.
+    """The items pydantic made (dicts) as the store's models, each with the fields it gave.
 
-    For a list given as another iterable (which pydantic read), the fields given are those
-    without a time left out: the other fields are taken as given."""
+    Made a step at a time over all of a kind's items, each step in C: what ``construct`` does
+    item by item. The items that gave every field share one set of the fields given: it holds
+    every field, so nothing pydantic adds to a model's fields set can change it. (For a list
+    given as another iterable, which pydantic read, the fields given are those without a time
+    left out: the others are taken as given.)"""
     made = dict(parsed)
     for key, model in ITEM_MODELS.items():
         items, given = parsed[key], raw.get(key)
         if not (isinstance(given, (list, tuple)) and len(given) == len(items)):
             given = [[n for n, v in item.items() if v is not UNSET] for item in items]
-        made[key] = [construct(model, v, set(g)) for v, g in zip(items, given, strict=True)]
+        count, fields = len(items), ITEM_FIELDS[key]
+        models = list(map(object.__new__, repeat(model, count)))
+        for name, values in (
+            ("__dict__", items),
+            (_FIELDS_SET_NAME, repeat(set(fields), count)),
+            ("__pydantic_extra__", repeat(None, count)),
+            ("__pydantic_private__", repeat(None, count)),
+        ):
+            deque(map(object.__setattr__, models, repeat(name), values), 0)
+        partial = list(map(len(fields).__gt__, map(len, given)))
+        for one, gave in zip(compress(models, partial), compress(given, partial), strict=True):
+            object.__setattr__(one, _FIELDS_SET_NAME, set(gave))
+        made[key] = models
     return made
 
 
@@ -284,19 +299,10 @@ class Loader:
     # -- the store's models, with the times an item left out filled ---------------------------
     def _filled(self, key: str, items: list[_M]) -> list[_M]:
         """``items``, each with the times it left out filled in: only those that left out a
-        field are looked at (found in C: any document the fake wrote left none out).
-
-        Those that gave every field share one set of the fields given, where pydantic-core made
-        one each: half the memory a loaded document holds. Sharing it is safe: it holds every
-        field, so nothing pydantic adds to a model's fields set can change it."""
-        fields = ITEM_FIELDS[key]
-        gave_all = list(map(len(fields).__le__, map(len, map(_FIELDS_SET, items))))
-        named, shared = repeat(_FIELDS_SET_NAME), repeat(set(fields))
-        deque(map(object.__setattr__, compress(items, gave_all), named, shared), 0)
-        times, never_of = _TIMES[key]
-        for item in compress(items, map(not_, gave_all)):
-            values = item.__dict__
-            _fill(values, times, never_of(values), self.filled)
+        field are looked at (found in C: any document the fake wrote left none out)."""
+        fields = len(ITEM_FIELDS[key])
+        for item in compress(items, map(fields.__gt__, map(len, map(_FIELDS_SET, items)))):
+            self._one(key, item)
         return items
 
     def _one(self, key: str, item: _M) -> _M:

@@ -9,11 +9,11 @@ deeper than the serializer goes (255 levels). Times must carry their offset.
 
 Ids are checked by :mod:`.documents` (their rules need the whole document), not here.
 
-:func:`fast_pass` is the same pass, quicker for the documents that hold: its items come out as the
-store's models, made by pydantic-core, and free-form values are checked by a JSON schema that
-runs in Rust (``JsonValue`` calls Python for each value). It accepts a part of what
-:data:`DOCUMENT` accepts and makes the same values of it; whatever it refuses, even what
-:data:`DOCUMENT` would take, goes through :data:`DOCUMENT`, whose errors name the problems.
+:func:`fast_pass` is the same pass, quicker for the documents that hold: its free-form values
+are checked by a JSON schema that runs in Rust (``JsonValue`` calls Python for each value). It
+accepts a part of what :data:`DOCUMENT` accepts and makes the same values of it; whatever it
+refuses, even what :data:`DOCUMENT` would take, goes through :data:`DOCUMENT`, whose errors name
+the problems.
 """
 
 from __future__ import annotations
@@ -288,8 +288,7 @@ def _json_value() -> CoreSchema:
 
 
 def _fast(schema: Any) -> Any:
-    """``schema`` (a part of :data:`DOCUMENT`'s) with the fast JSON values, and each item's
-    TypedDict made the store's model with the same fields, from a ``dict`` only."""
+    """``schema`` (a part of :data:`DOCUMENT`'s) with the fast JSON values for ``JsonValue``."""
     if isinstance(schema, list):
         return [_fast(part) for part in schema]
     if not isinstance(schema, dict):
@@ -299,28 +298,12 @@ def _fast(schema: Any) -> Any:
         return core_schema.definitions_schema(_fast(schema["schema"]), [_json_value()])
     if kind == "definition-ref":
         return core_schema.definition_reference_schema(_JSON_REF)
-    fast = {name: _fast(part) for name, part in schema.items()}
-    if kind == "typed-dict" and schema.get("cls") in _ITEM_OF:
-        model = ITEM_MODELS[_ITEM_OF[schema["cls"]]]
-        fields = {name: core_schema.model_field(f["schema"]) for name, f in fast["fields"].items()}
-        made = core_schema.model_schema(
-            model,
-            core_schema.model_fields_schema(fields, extra_behavior="forbid"),
-            config=schema.get("config"),
-        )
-        return core_schema.chain_schema([core_schema.is_instance_schema(dict), made])
-    return fast
-
-
-_ITEM_OF = {MissionItem: "missions", RunItem: "runs", EventItem: "events"} | {
-    StepItem: "plan_steps",
-    AgentItem: "telnyx_agents",
-}
+    return {name: _fast(part) for name, part in schema.items()}
 
 
 @functools.cache
 def fast_pass() -> SchemaValidator:
-    """:data:`DOCUMENT`'s pass for the documents it takes at once: items as the store's models
+    """:data:`DOCUMENT`'s pass with JSON values checked in Rust, for the documents it takes
     (made on first use: a session that loads no document never builds it)."""
-    # Not the models' own validators, which pydantic-core takes for a schema naming their class.
+    # Not StateDocument's own validator, which pydantic-core would take for a schema naming it.
     return SchemaValidator(_fast(DOCUMENT.core_schema), _use_prebuilt=False)
