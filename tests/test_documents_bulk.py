@@ -156,8 +156,8 @@ def test_the_fast_pass_takes_only_what_the_full_one_takes_and_makes_the_same(val
     run = {"run_id": RUN, "mission_id": MISSION, "status": "running", "metadata": {"v": value}}
     tool = {"mission_id": MISSION, "tool_id": "t", "v": value}
     cases: list[tuple[dict[str, Any], Callable[[Any], Any]]] = [
-        ({"runs": [run]}, lambda d: d.runs[0]["metadata"]),
-        ({"tools": [tool]}, lambda d: d.tools[0].__pydantic_extra__),
+        ({"runs": [run]}, lambda d: d[0]["runs"][0]["metadata"]),
+        ({"tools": [tool]}, lambda d: d[0]["tools"][0].__pydantic_extra__),
     ]
     for doc, made in cases:
         try:

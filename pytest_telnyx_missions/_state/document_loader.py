@@ -57,7 +57,8 @@ def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
     every problem)."""
     if all(type(items) in (list, tuple) for items in doc.values()):  # read twice if need be
         try:
-            return _as_models(dict(fast_pass().validate_python(doc)), doc)
+            fields, _, _ = fast_pass().validate_python(doc)
+            return _as_models(fields, doc)
         except ValidationError:
             pass
     return _as_models(dict(DOCUMENT.validate_python(doc)), doc)

@@ -304,6 +304,12 @@ def _fast(schema: Any) -> Any:
 @functools.cache
 def fast_pass() -> SchemaValidator:
     """:data:`DOCUMENT`'s pass with JSON values checked in Rust, for the documents it takes
-    (made on first use: a session that loads no document never builds it)."""
-    # Not StateDocument's own validator, which pydantic-core would take for a schema naming it.
-    return SchemaValidator(_fast(DOCUMENT.core_schema), _use_prebuilt=False)
+    (made on first use: a session that loads no document never builds it). It makes the
+    document's fields (a dict), not a :class:`StateDocument`, whose own validator pydantic-core
+    would take for a schema naming the class."""
+    whole = _fast(DOCUMENT.core_schema)
+    whole["schema"] = whole["schema"]["schema"]  # the model's fields, without the model
+    try:  # nor the attachments' own validators, where pydantic-core has the switch
+        return SchemaValidator(whole, _use_prebuilt=False)
+    except TypeError:
+        return SchemaValidator(whole)
