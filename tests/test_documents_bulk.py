@@ -187,8 +187,8 @@ def test_validated_items_are_the_store_models_with_the_fields_given() -> None:
 
 
 def test_a_document_only_the_full_pass_takes_loads_as_its_plain_form(doc: dict[str, Any]) -> None:
-    # Keys given as bytes and an item given as another mapping: the fast pass refuses both,
-    # the full one takes them, and the state is the one of the plain document.
+    # A key given as bytes, which the fast pass refuses and the full one takes as text, and an
+    # item given as another kind of mapping: the state is the one of the plain document.
     odd = copy.deepcopy(doc)
     odd["runs"][0]["metadata"] = {b"attempt": 1}
     odd["missions"][0] = MappingProxyType(odd["missions"][0])
