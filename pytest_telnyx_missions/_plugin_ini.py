@@ -75,7 +75,8 @@ JOURNAL_OPTIONS: dict[str, _Option] = {
         "a whole number",
     ),
     "journal_max_bytes": (
-        "Bytes the kept requests' bodies (sent and answered, plus 4 KiB each) "
+        "Bytes the kept requests' bodies (sent, twice once parsed, and answered, plus 4 KiB "
+        "each) "
         "add up to at most; 0: no budget (default 64 MiB).",
         _whole_number,
         "a whole number",

@@ -194,8 +194,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_journal_limit,
         default=DEFAULT_JOURNAL_MAX_BYTES,
         metavar="N",
-        help="keep only the latest requests whose bodies (sent and answered, plus 4 KiB each) "
-        "add up to N bytes, 0 for no budget (default %(default)s, 64 MiB)",
+        help="keep only the latest requests whose bodies (sent, twice once parsed, and answered, "
+        "plus 4 KiB each) add up to N bytes, 0 for no budget (default %(default)s, 64 MiB)",
     )
     defaults = ServerLimits()
     add(

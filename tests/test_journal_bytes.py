@@ -58,14 +58,16 @@ def test_twelve_8_mib_patches_stay_within_the_default_byte_budget(tracing: None)
             assert client.patch(path, content=body).status_code == 200
         del body
 
-    # Each entry counts its 8 MiB body and its 8 MiB answer: three fit in 64 MiB, four do not.
-    assert (len(fake.requests), fake.dropped_requests) == (3, 9)
+    # Each entry counts its 8 MiB body as sent and as parsed, and its 8 MiB answer: two fit in
+    # 64 MiB, three do not (the parsed body was left out of the count once, and three entries
+    # held 64.01 MiB).
+    assert (len(fake.requests), fake.dropped_requests) == (2, 10)
     assert fake.journal_bytes == sum(entry.size for entry in fake.requests)
     assert fake.journal_bytes <= DEFAULT_JOURNAL_MAX_BYTES
     # What is kept are the latest, and the helpers work on them (any form of the run's id).
     updates = fake.run_updates(run.run_id.upper())
-    assert [update.fields["metadata"]["n"] for update in updates] == [9, 10, 11]
-    assert len(fake.calls("update_run", run_id=run.run_id)) == 3
+    assert [update.fields["metadata"]["n"] for update in updates] == [10, 11]
+    assert len(fake.calls("update_run", run_id=run.run_id)) == 2
     fake.assert_run_updated(run.run_id, metadata={"n": 11, "blob": "x" * (8 * MIB)})
     fake.check()
     held = _journal_memory(fake)
@@ -107,7 +109,16 @@ def test_an_entry_counts_its_bodies_and_a_fixed_overhead() -> None:
         )
     (entry,) = fake.requests
     assert entry.response_size == len(answer.content)
-    assert entry.size == len(entry.body) + len(answer.content) + ENTRY_OVERHEAD
+    assert entry.size == 2 * len(entry.body) + len(answer.content) + ENTRY_OVERHEAD
+
+
+def test_a_body_that_did_not_parse_is_counted_once() -> None:
+    fake = FakeMissions(runs=1)
+    with _client(fake) as client:
+        client.post("/ai/missions", content=b"{not json")
+    (entry,) = fake.requests
+    assert entry.json is None
+    assert entry.size == len(entry.body) + entry.response_size + ENTRY_OVERHEAD
 
 
 def test_without_a_budget_nothing_is_dropped_by_bytes() -> None:

@@ -81,9 +81,11 @@ class RecordedRequest:
 
     @property
     def size(self) -> int:
-        """What the journal's byte budget counts for this entry: the request's body, the
+        """What the journal's byte budget counts for this entry: the request's body (twice when
+        it parsed: the entry keeps its JSON value too, about as large for a body of text), the
         answer's body and :data:`ENTRY_OVERHEAD` (cheap: no walk over parsed values)."""
-        return len(self.body) + self.response_size + ENTRY_OVERHEAD
+        sent = len(self.body) * (1 if self.json is None else 2)
+        return sent + self.response_size + ENTRY_OVERHEAD
 
     @property
     def applied(self) -> bool:
