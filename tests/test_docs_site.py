@@ -208,6 +208,7 @@ def test_the_readme_is_a_landing_page() -> None:
         "Set-up on a fresh machine",
         "What you get",
         "Checking the fake against the real API",
+        "Performance",
         "Documentation",
     ]
     setup = text.split("## Set-up on a fresh machine")[1].split("## What you get")[0]
