@@ -100,9 +100,8 @@ class FakeMissions:
         The fake accepts any key, so it listens on loopback only, unless ``allow_remote=True``.
         ``journal_limit`` keeps only the latest entries of the journal, ``journal_max_bytes``
         only the latest whose bodies (sent, twice once parsed, and answered, plus 4 KiB each)
-        add up to at most
-        that many bytes (default 64 MiB; None for no budget): the oldest are dropped and
-        counted (``dropped_requests``), the newest always kept.
+        add up to at most that many bytes (default 64 MiB; None for no budget): the oldest are
+        dropped and counted (``dropped_requests``), the newest always kept.
         ``limits`` bounds what its server accepts (``ServerLimits``: body size, idle time,
         open connections)."""
         if not allow_remote and not is_loopback(host):
@@ -351,9 +350,8 @@ class FakeMissions:
 
     @property
     def journal_bytes(self) -> int:
-        """What the kept entries count against ``journal_max_bytes``: their request bodies
-        (twice when parsed: the entry keeps the JSON too), answer bodies, and 4 KiB each for
-        the rest of an entry."""
+        """What the kept entries count against ``journal_max_bytes``: request bodies (twice
+        when parsed: the entry keeps the JSON too), answer bodies, and 4 KiB each for the rest."""
         return self._journal.bytes
 
     run_updates = handed_to("_updates", RunUpdateChecks.run_updates)
