@@ -9,11 +9,15 @@ import copy
 import enum
 import gc
 from collections.abc import Callable
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import given as drawn
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from pytest_telnyx_missions import FakeMissions
@@ -232,3 +236,97 @@ def test_items_that_give_every_field_share_one_fields_set_that_a_change_never_to
     assert answer.status_code == 200
     assert changed.result_summary == "changed"
     assert second.model_fields_set == every  # it holds every field: nothing can add to it
+
+
+# -- left-out times, filled a group at a time, follow the rule item by item -----------------
+_TIME_CHOICES = st.sampled_from(
+    ["left out", "null", "2025-03-01T00:00:00Z", "2025-04-01T02:00:00+02:00"]
+)
+_RUN_STATUSES = st.sampled_from(
+    ["pending", "running", "paused", "succeeded", "failed", "cancelled"]
+)
+_STEP_STATUSES = st.sampled_from(["pending", "in_progress", "completed", "skipped", "failed"])
+
+
+def _item(base: dict[str, Any], times: dict[str, str], nullable: set[str]) -> dict[str, Any]:
+    """``base`` with each time given as drawn: left out, null (where it may be) or a time."""
+    given = {n: None if v == "null" else v for n, v in times.items() if v != "left out"}
+    return base | {n: v for n, v in given.items() if v is not None or n in nullable}
+
+
+def _expected(item: dict[str, Any], names: tuple[str, ...], never: set[str]) -> dict[str, Any]:
+    """The rule, one item at a time: a left-out time the item never reached is null; any other
+    is the latest time the item gives, or one tick before the clock if it gives none."""
+    given = [datetime.fromisoformat(item[n]) for n in names if item.get(n) is not None]
+    latest = max(given) if given else datetime(2025, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+    return {
+        n: (None if item[n] is None else datetime.fromisoformat(item[n]))
+        if n in item
+        else None
+        if n in never
+        else latest
+        for n in names
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@drawn(
+    runs=st.lists(st.tuples(_RUN_STATUSES, st.tuples(*[_TIME_CHOICES] * 3)), max_size=12),
+    steps=st.lists(st.tuples(_STEP_STATUSES, st.tuples(*[_TIME_CHOICES] * 2)), max_size=12),
+    missions=st.lists(st.tuples(*[_TIME_CHOICES] * 2), min_size=1, max_size=4),
+)
+def test_left_out_times_filled_in_bulk_follow_the_rule_item_by_item(
+    runs: list[Any], steps: list[Any], missions: list[Any]
+) -> None:
+    run_times, step_times = (
+        ("started_at", "finished_at", "updated_at"),
+        ("started_at", "completed_at"),
+    )
+    doc: dict[str, list[dict[str, Any]]] = {
+        "missions": [
+            _item(
+                {"mission_id": f"{MISSION[:-4]}{n:04d}", "name": "M"},
+                dict(zip(("created_at", "updated_at"), t, strict=True)),
+                set(),
+            )
+            for n, t in enumerate(missions)
+        ],
+        "runs": [
+            _item(
+                {
+                    "run_id": f"{RUN[:-4]}{n:04d}",
+                    "mission_id": f"{MISSION[:-4]}0000",
+                    "status": status,
+                },
+                dict(zip(run_times, t, strict=True)),
+                {"finished_at"},
+            )
+            for n, (status, t) in enumerate(runs)
+        ],
+    }
+    doc["plan_steps"] = [
+        _item(
+            {"step_id": f"s{n}", "run_id": doc["runs"][0]["run_id"], "sequence": n}
+            | {"description": "d", "status": status},
+            dict(zip(step_times, t, strict=True)),
+            set(step_times),
+        )
+        for n, (status, t) in enumerate(steps if runs else [])
+    ]
+    fake = FakeMissions(clock="2026-01-01T00:00:00Z", state=doc)
+    done = {"succeeded", "failed", "cancelled"}
+    for model, item in zip(fake.missions, doc["missions"], strict=True):
+        expected = _expected(item, ("created_at", "updated_at"), set())
+        assert {n: getattr(model, n) for n in expected} == expected
+    for model, item in zip(fake.runs, doc["runs"], strict=True):
+        never = set() if item["status"] in done else {"finished_at"}
+        expected = _expected(item, run_times, never)
+        assert {n: getattr(model, n) for n in expected} == expected, item
+    loaded_steps = fake.plan(doc["runs"][0]["run_id"]) if runs else []
+    for model, item in zip(loaded_steps, doc["plan_steps"], strict=True):
+        never = {
+            "started_at": item["status"] not in {"in_progress", "completed", "failed"},
+            "completed_at": item["status"] not in {"completed", "skipped", "failed"},
+        }
+        expected = _expected(item, step_times, {n for n, yes in never.items() if yes})
+        assert {n: getattr(model, n) for n in expected} == expected, item

@@ -33,11 +33,12 @@ from .document_model import (
 )
 from .path_ids import canonical, path_id
 from .snapshot import ATTACHMENT_KINDS, AttachmentKey
-from .state_times import TIME_FIELDS, unreached_times
+from .state_times import fill_left_out
 
 __all__ = ["Loader", "construct", "validated"]
 
 _M = TypeVar("_M", bound=BaseModel)
+_K = TypeVar("_K")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # Ids that need none of path_id's checks: a canonical UUID, or a short plain segment. The
 # bulk forms match a whole column joined by newlines (which no id of these forms holds).
@@ -49,6 +50,12 @@ _ALL_PLAIN = re.compile(rf"(?:{_UUID}|{_SHORT})(?:\n(?:{_UUID}|{_SHORT}))*")
 _Item = dict[str, Any]
 _FIELDS_SET_NAME = "__pydantic_fields_set__"
 _FIELDS_SET = attrgetter(_FIELDS_SET_NAME)
+_VALUES = attrgetter("__dict__")
+_SLOTS: dict[str, Callable[[Any, Any], None]] = {
+    name: BaseModel.__dict__[name].__set__
+    for name in ("__dict__", _FIELDS_SET_NAME, "__pydantic_extra__", "__pydantic_private__")
+}
+"""Each slot of a model, set without looking its name up (what ``object.__setattr__`` does)."""
 
 
 def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -68,10 +75,10 @@ def _as_models(parsed: dict[str, list[Any]], raw: Mapping[str, Any]) -> dict[str
     """The items pydantic made (dicts) as the store's models, each with the fields it gave.
 
     Made a step at a time over all of a kind's items, each step in C: what ``construct`` does
-    item by item. The items that gave every field share one set of the fields given: it holds
-    every field, so nothing pydantic adds to a model's fields set can change it. (For a list
-    given as another iterable, which pydantic read, the fields given are those without a time
-    left out: the others are taken as given.)"""
+    item by item. Items that gave the same fields share one set of them (the models are frozen:
+    pydantic never adds to their sets, and a copy gets a set of its own). (For a list given as
+    another iterable, which pydantic read, the fields given are those without a time left out:
+    the others are taken as given.)"""
     made = dict(parsed)
     for key, model in ITEM_MODELS.items():
         items, given = parsed[key], raw.get(key)
@@ -79,16 +86,24 @@ def _as_models(parsed: dict[str, list[Any]], raw: Mapping[str, Any]) -> dict[str
             given = [[n for n, v in item.items() if v is not UNSET] for item in items]
         count, fields = len(items), ITEM_FIELDS[key]
         models = list(map(object.__new__, repeat(model, count)))
-        for name, values in (
+        for slot, values in (
             ("__dict__", items),
             (_FIELDS_SET_NAME, repeat(set(fields), count)),
             ("__pydantic_extra__", repeat(None, count)),
             ("__pydantic_private__", repeat(None, count)),
         ):
-            deque(map(object.__setattr__, models, repeat(name), values), 0)
+            deque(map(_SLOTS[slot], models, values), 0)
         partial = list(map(len(fields).__gt__, map(len, given)))
-        for one, gave in zip(compress(models, partial), compress(given, partial), strict=True):
-            object.__setattr__(one, _FIELDS_SET_NAME, set(gave))
+        if any(partial):
+            names = list(map(tuple, compress(given, partial)))
+            shared = dict.fromkeys(names)
+            by_content: dict[frozenset[str], set[str]] = {}
+            for names_given in shared:
+                shared[names_given] = by_content.setdefault(
+                    frozenset(names_given), set(names_given)
+                )
+            gave = map(shared.__getitem__, names)
+            deque(map(_SLOTS[_FIELDS_SET_NAME], compress(models, partial), gave), 0)
         made[key] = models
     return made
 
@@ -202,8 +217,8 @@ class Loader:
             if not self.path_id("missions", index, values, "mission_id", uuid=False):
                 continue
             if self.unique("missions", index, "mission_id", values["mission_id"], found):
-                found[values["mission_id"]] = self._one("missions", item)
-        return found
+                found[values["mission_id"]] = item
+        return self._all_filled("missions", found)
 
     def runs(self, missions: Mapping[str, Mission]) -> dict[str, MissionRun]:
         items = self.parsed["runs"]
@@ -227,8 +242,8 @@ class Loader:
             if self.unique("runs", index, "run_id", run_id, found) and self.owner(
                 "runs", index, values["mission_id"], missions, "mission"
             ):
-                found[run_id] = self._one("runs", item)
-        return found
+                found[run_id] = item
+        return self._all_filled("runs", found)
 
     def events(self, runs: Mapping[str, MissionRun]) -> dict[str, Event]:
         items = self.parsed["events"]
@@ -248,8 +263,8 @@ class Loader:
             if self.unique("events", index, "event_id", values["event_id"], found) and self.owner(
                 "events", index, values["run_id"], runs, "run"
             ):
-                found[values["event_id"]] = self._one("events", item)
-        return found
+                found[values["event_id"]] = item
+        return self._all_filled("events", found)
 
     def steps(self, runs: Mapping[str, MissionRun]) -> dict[tuple[str, str], PlanStep]:
         return self._of_runs("plan_steps", "step_id", runs)
@@ -274,8 +289,8 @@ class Loader:
             if self.owner(key, index, run_id, runs, "run") and self.unique(
                 key, index, name, item_key, found
             ):
-                found[item_key] = self._one(key, item)
-        return found
+                found[item_key] = item
+        return self._all_filled(key, found)
 
     def attachments(
         self, missions: Mapping[str, Mission]
@@ -302,30 +317,19 @@ class Loader:
         """``items``, each with the times it left out filled in: only those that left out a
         field are looked at (found in C: any document the fake wrote left none out)."""
         fields = len(ITEM_FIELDS[key])
-        for item in compress(items, map(fields.__gt__, map(len, map(_FIELDS_SET, items)))):
-            self._one(key, item)
+        partial = list(compress(items, map(fields.__gt__, map(len, map(_FIELDS_SET, items)))))
+        gave = list(map(_FIELDS_SET, partial))
+        fill_left_out(_TIMES_OF[key], list(map(_VALUES, partial)), gave, self.filled)
         return items
 
-    def _one(self, key: str, item: _M) -> _M:
-        """``item`` with its times left out filled in (it is not yet anyone else's)."""
-        times, never_of = _TIMES[key]
-        values = item.__dict__
-        _fill(values, times, never_of(values), self.filled)
-        return item
+    def _all_filled(self, key: str, found: dict[_K, _M]) -> dict[_K, _M]:
+        self._filled(key, list(found.values()))
+        return found
 
 
-def _never_filled(_: _Item) -> frozenset[str]:
-    return frozenset()
-
-
-_TIMES: dict[str, tuple[tuple[str, ...], Callable[[_Item], frozenset[str]]]] = {
-    "missions": (TIME_FIELDS["missions"], _never_filled),
-    "runs": (TIME_FIELDS["runs"], lambda v: unreached_times("runs", v["status"])),
-    "events": (TIME_FIELDS["events"], _never_filled),
-    "plan_steps": (TIME_FIELDS["steps"], lambda v: unreached_times("steps", v["status"])),
-    "telnyx_agents": (TIME_FIELDS["agents"], _never_filled),
-}
-"""Each kind's derived times, and those of them an item's values say it never reached."""
+_TIMES_OF = {"plan_steps": "steps", "telnyx_agents": "agents"}
+_TIMES_OF.update((key, key) for key in ("missions", "runs", "events"))
+"""Each kind's key in :data:`TIME_FIELDS`."""
 
 
 def _column(items: Sequence[Any], name: str) -> list[Any]:
@@ -344,18 +348,6 @@ def _reference(ref: str, known: Mapping[str, Any]) -> str:
 def _list_at(doc: Mapping[str, Any], key: str) -> list[Any]:
     value = doc.get(key)
     return value if isinstance(value, list) else []
-
-
-def _fill(values: _Item, names: tuple[str, ...], never: frozenset[str], filled: datetime) -> None:
-    """Fill the times of ``names`` an item left out: None for those in ``never`` (a run not
-    finished), else the latest time the item gives, or ``filled`` if it gives none."""
-    left_out = [name for name in names if values[name] is UNSET]
-    if not left_out:
-        return
-    given = [values[name] for name in names if values[name] is not UNSET and values[name]]
-    default = max(given) if given else filled
-    for name in left_out:
-        values[name] = None if name in never else default
 
 
 def construct(model: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:

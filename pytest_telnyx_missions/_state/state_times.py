@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
-from operator import attrgetter
-from typing import Literal, get_args
+from itertools import compress, groupby, repeat
+from operator import attrgetter, is_, itemgetter
+from typing import Any, get_args
 
 from .._api.models import (
     FINISHED_STEP_STATUSES,
@@ -15,7 +18,7 @@ from .._api.models import (
 )
 from .snapshot import Snapshot
 
-__all__ = ["TIME_FIELDS", "latest_time", "times_of", "unreached_times"]
+__all__ = ["TIME_FIELDS", "fill_left_out", "latest_time", "times_of", "unreached_times"]
 
 TIME_FIELDS: dict[str, tuple[str, ...]] = {
     "missions": ("created_at", "updated_at"),
@@ -28,7 +31,7 @@ STARTED_STEP_STATUSES = frozenset({"in_progress", "completed", "failed"})
 """A step in these has started (a skipped one never did, though it is finished)."""
 
 
-def unreached_times(kind: Literal["runs", "steps"], status: str) -> frozenset[str]:
+def unreached_times(kind: str, status: str) -> frozenset[str]:
     """The times of :data:`TIME_FIELDS` an item in ``status`` has not reached, null wherever
     the fake makes one (seeded, arranged or loaded): a run not finished has no finish time, a
     pending step neither a start nor a completion. (A status the API has not reaches none.)"""
@@ -53,6 +56,60 @@ _UNREACHED: dict[str, dict[str, frozenset[str]]] = {
     "runs": {status: _unreached("runs", status) for status in get_args(RunStatusName)},
     "steps": {status: _unreached("steps", status) for status in get_args(StepStatusName)},
 }
+
+
+def fill_left_out(
+    kind: str, items: Sequence[dict[str, Any]], gave: Sequence[AbstractSet[str]], filled: datetime
+) -> None:
+    """Fill the times of :data:`TIME_FIELDS` ``[kind]`` that ``items`` left out (those not among
+    the fields ``gave`` says each gave): None for those an item's status says it never reached
+    (a run not finished), else the latest time the item gives, or ``filled`` if it gives none.
+
+    A group at a time, each a column at a time in C: the items that gave the same fields, and
+    the same of them as null, are filled alike (a document's items, many or few, fall in a few
+    such groups, most often one)."""
+    nullable = [name for name in TIME_FIELDS[kind] if name in _NULLABLE.get(kind, ())]
+    nulls = [list(map(is_, map(itemgetter(name), items), repeat(None))) for name in nullable]
+    shapes = list(zip(map(id, gave), *nulls, strict=True))
+    if not shapes:
+        return
+    if shapes.count(shapes[0]) == len(shapes):
+        _fill_alike(kind, items, gave[0], set(compress(nullable, shapes[0][1:])), filled)
+        return
+    order = sorted(range(len(items)), key=shapes.__getitem__)
+    for (_, *null), places in groupby(order, shapes.__getitem__):
+        at = list(places)
+        group = list(map(items.__getitem__, at))
+        _fill_alike(kind, group, gave[at[0]], set(compress(nullable, null)), filled)
+
+
+def _fill_alike(
+    kind: str,
+    items: Sequence[dict[str, Any]],
+    gave: AbstractSet[str],
+    null: AbstractSet[str],
+    filled: datetime,
+) -> None:
+    """:func:`fill_left_out` for items that all gave the fields ``gave``, those of ``null`` as
+    null."""
+    names = TIME_FIELDS[kind]
+    missing = [name for name in names if name not in gave]
+    if not missing:
+        return
+    given = [list(map(itemgetter(n), items)) for n in names if n in gave and n not in null]
+    latest = list(map(max, *given)) if len(given) > 1 else given[0] if given else None
+    statuses = list(map(itemgetter("status"), items)) if kind in _UNREACHED else []
+    for name in missing:
+        values = repeat(filled) if latest is None else latest
+        deque(map(dict.__setitem__, items, repeat(name), values), 0)
+        never = {status for status in set(statuses) if name in unreached_times(kind, status)}
+        if never:
+            unreached = compress(items, map(never.__contains__, statuses))
+            deque(map(dict.__setitem__, unreached, repeat(name), repeat(None)), 0)
+
+
+_NULLABLE = {kind: frozenset().union(*by_status.values()) for kind, by_status in _UNREACHED.items()}
+"""Each kind's times that may be null: those some status never reaches."""
 
 
 def times_of(snapshot: Snapshot) -> Iterator[tuple[str, int, str, datetime]]:
