@@ -8,6 +8,7 @@ import collections
 import copy
 import enum
 import gc
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from types import MappingProxyType
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 
 from pytest_telnyx_missions import FakeMissions
 from pytest_telnyx_missions._api.models import Event, Mission, MissionRun, PlanStep
-from pytest_telnyx_missions._state import document_model
+from pytest_telnyx_missions._state import document_model, path_ids
 from pytest_telnyx_missions._state.document_loader import validated
 from pytest_telnyx_missions._state.overlay import Loaded, Order
 
@@ -330,3 +331,39 @@ def test_left_out_times_filled_in_bulk_follow_the_rule_item_by_item(
         }
         expected = _expected(item, step_times, {n for n, yes in never.items() if yes})
         assert {n: getattr(model, n) for n in expected} == expected, item
+
+
+# -- a column of ids checked at once says what checking each id says ------------------------
+_UUID_TEXT = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+_ODD_IDS = [
+    _UUID_TEXT,
+    _UUID_TEXT.upper(),
+    _UUID_TEXT.replace("-", ""),
+    _UUID_TEXT[:-1] + "-",
+    "-" + _UUID_TEXT[1:],
+    _UUID_TEXT[:8] + "x" + _UUID_TEXT[9:],
+    _UUID_TEXT + "0",
+    ".",
+    "..",
+    "...",
+    "a" * 31,
+    "a" * 32,
+    "a" * 36,
+    "step-1",
+    "é",
+    "a b",
+    "a/b",
+    "",
+]
+_column_ids = st.lists(st.sampled_from(_ODD_IDS) | st.text(max_size=6), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@drawn(ids=_column_ids)
+def test_a_column_of_ids_is_plain_only_when_every_id_is(ids: list[str]) -> None:
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    plain = re.compile(rf"{uuid.pattern}|(?!\.\.?\Z)[A-Za-z0-9._~!$&'()*+,;=:@-]{{1,31}}")
+    assert path_ids.all_canonical_uuids(ids) == all(uuid.fullmatch(i) for i in ids)
+    assert path_ids.all_plain_ids(ids) == all(plain.fullmatch(i) for i in ids)
+    for one in ids if path_ids.all_plain_ids(ids) else ():  # kept as they are, unchecked
+        assert path_ids.path_id(one, "id", uuid=False) == one

@@ -31,7 +31,7 @@ from .document_model import (
     document_problems,
     fast_pass,
 )
-from .path_ids import canonical, path_id
+from .path_ids import all_canonical_uuids, all_plain_ids, canonical, path_id
 from .snapshot import ATTACHMENT_KINDS, AttachmentKey
 from .state_times import fill_left_out
 
@@ -40,13 +40,10 @@ __all__ = ["Loader", "construct", "validated"]
 _M = TypeVar("_M", bound=BaseModel)
 _K = TypeVar("_K")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-# Ids that need none of path_id's checks: a canonical UUID, or a short plain segment. The
-# bulk forms match a whole column joined by newlines (which no id of these forms holds).
-_SHORT = r"(?!\.\.?(?:\n|\Z))[A-Za-z0-9._~!$&'()*+,;=:@-]{1,31}"
+# An id that needs none of path_id's checks: a canonical UUID, or a short plain segment.
+_SHORT = r"(?!\.\.?\Z)[A-Za-z0-9._~!$&'()*+,;=:@-]{1,31}"
 _CANONICAL_UUID = re.compile(_UUID)
 _PLAIN_ID = re.compile(rf"{_UUID}|{_SHORT}")
-_ALL_UUIDS = re.compile(rf"{_UUID}(?:\n{_UUID})*")
-_ALL_PLAIN = re.compile(rf"(?:{_UUID}|{_SHORT})(?:\n(?:{_UUID}|{_SHORT}))*")
 _Item = dict[str, Any]
 _FIELDS_SET_NAME = "__pydantic_fields_set__"
 _FIELDS_SET = attrgetter(_FIELDS_SET_NAME)
@@ -209,8 +206,8 @@ class Loader:
     def missions(self) -> dict[str, Mission]:
         items = self.parsed["missions"]
         ids = _column(items, "mission_id")
-        if _ALL_PLAIN.fullmatch("\n".join(ids)) and _distinct(ids):
-            return dict(zip(ids, self._filled("missions", items), strict=True))
+        if all_plain_ids(ids) and (table := _keyed(ids, items)) is not None:
+            return self._all_filled("missions", table)
         found: dict[str, Mission] = {}
         for index, item in enumerate(items):
             values = item.__dict__
@@ -224,12 +221,12 @@ class Loader:
         items = self.parsed["runs"]
         ids, owners = _column(items, "run_id"), _column(items, "mission_id")
         if (
-            _ALL_UUIDS.fullmatch("\n".join(ids))
-            and _ALL_UUIDS.fullmatch("\n".join(owners))
-            and _distinct(ids)
+            all_canonical_uuids(ids)
+            and all_canonical_uuids(owners)
             and missions.keys() >= set(owners)
+            and (table := _keyed(ids, items)) is not None
         ):
-            return dict(zip(ids, self._filled("runs", items), strict=True))
+            return self._all_filled("runs", table)
         found: dict[str, MissionRun] = {}
         for index, item in enumerate(items):
             values = item.__dict__
@@ -249,11 +246,11 @@ class Loader:
         items = self.parsed["events"]
         ids = _column(items, "event_id")
         if (
-            _ALL_PLAIN.fullmatch("\n".join(ids))
-            and _distinct(ids)
+            all_plain_ids(ids)
             and runs.keys() >= set(_column(items, "run_id"))
+            and (table := _keyed(ids, items)) is not None
         ):
-            return dict(zip(ids, self._filled("events", items), strict=True))
+            return self._all_filled("events", table)
         found: dict[str, Event] = {}
         for index, item in enumerate(items):
             values = item.__dict__
@@ -277,8 +274,12 @@ class Loader:
         items = self.parsed[key]
         ids, owners = _column(items, name), _column(items, "run_id")
         keys = list(zip(owners, ids, strict=True))
-        if _ALL_PLAIN.fullmatch("\n".join(ids)) and runs.keys() >= set(owners) and _distinct(keys):
-            return dict(zip(keys, self._filled(key, items), strict=True))
+        if (
+            all_plain_ids(ids)
+            and runs.keys() >= set(owners)
+            and (table := _keyed(keys, items)) is not None
+        ):
+            return self._all_filled(key, table)
         found: dict[tuple[str, str], Any] = {}
         for index, item in enumerate(items):
             values = item.__dict__
@@ -336,8 +337,10 @@ def _column(items: Sequence[Any], name: str) -> list[Any]:
     return list(map(attrgetter(name), items))
 
 
-def _distinct(values: Sequence[Any]) -> bool:
-    return len(set(values)) == len(values)
+def _keyed(keys: Sequence[_K], items: Sequence[_M]) -> dict[_K, _M] | None:
+    """The items by their keys, or None when a key appears twice."""
+    table = dict(zip(keys, items, strict=True))
+    return table if len(table) == len(items) else None
 
 
 def _reference(ref: str, known: Mapping[str, Any]) -> str:
