@@ -274,7 +274,8 @@ _JSON_REF = "state-document-json-value"
 
 def _json_value() -> CoreSchema:
     """A JSON value of the exact types ``JsonValue`` takes as they are (no subclass, no
-    conversion), each member strict; int before float, which would take an int as a float."""
+    conversion), each member strict, the first that takes a value taken (no other would, but
+    float an int: int comes before it)."""
     value = core_schema.definition_reference_schema(_JSON_REF)
     members: list[CoreSchema | tuple[CoreSchema, str]] = [
         core_schema.str_schema(strict=True),
@@ -284,7 +285,8 @@ def _json_value() -> CoreSchema:
         core_schema.float_schema(strict=True, allow_inf_nan=False),
         core_schema.bool_schema(strict=True),
     ]
-    return core_schema.nullable_schema(core_schema.union_schema(members), ref=_JSON_REF)
+    union = core_schema.union_schema(members, mode="left_to_right")
+    return core_schema.nullable_schema(union, ref=_JSON_REF)
 
 
 def _fast(schema: Any) -> Any:
