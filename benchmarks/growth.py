@@ -4,10 +4,11 @@ Each column loads a state document of N runs (N / 100 missions, at least one; on
 one plan step for every tenth run), then times, in-process (no socket: the state's cost, not
 the network's): a reset after one change, GET of a run, PATCH of a run, the first and the last
 page of 20 of ``GET /ai/missions/runs``, ``run_updates(run_id)`` with N requests in the journal,
-``load_state`` and ``dump_state`` (whole, and per run: the document's time over its runs, as the
-documents rows of ``run.py`` count it too; their seeded document, with about seven items a run,
-is the one the goal of 5 µs per run is judged on). A number is the median over rounds; the ratio
-is to N = 100.
+``load_state`` and ``dump_state`` (whole, and per run: the document's time over its runs; the
+goal of 5 µs per run at 50,000 runs is judged here, on the issue's own table and document, runs
+with a few other items; the documents rows of ``run.py`` load a seeded document, seven items a
+run, and give its time per item too). A number is the median over rounds; the ratio is to
+N = 100.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ ROWS = (
     DUMP_PER_RUN,
 )
 DOCUMENT_GOAL_US = 5.0
-"""load_state and dump_state per run at 50,000 runs, of a seeded document (issue 18.3)."""
+"""load_state and dump_state per run at 50,000 runs, in this table (issue 18.3)."""
 
 
 def reset_goal(rounds: int, small: int = 10, large: int = 10_000) -> tuple[float, float]:
@@ -250,10 +251,10 @@ def print_goals(columns: Sequence[Column], reset: tuple[float, float], large_run
             f"{top.us[row] / base.us[row]:.2f} (≤ 2)"
         )
     for row in (LOAD_PER_RUN, DUMP_PER_RUN):
+        verdict = "met" if top.us[row] <= DOCUMENT_GOAL_US else "not met"
         print(
-            f"{row}, {top.runs:,} runs of {top.items_per_run:.1f} items: {top.us[row]:.2f} µs "
-            f"(the goal, ≤ {DOCUMENT_GOAL_US:g} µs, is judged on the seeded document: "
-            "the documents rows)"
+            f"goal: {row}, {top.runs:,} runs of {top.items_per_run:.1f} items: "
+            f"{top.us[row]:.2f} µs (≤ {DOCUMENT_GOAL_US:g} µs: {verdict})"
         )
 
 

@@ -317,10 +317,10 @@ class Loader:
     def _filled(self, key: str, items: list[_M]) -> list[_M]:
         """``items``, each with the times it left out filled in: only those that left out a
         field are looked at (found in C: any document the fake wrote left none out)."""
-        fields = len(ITEM_FIELDS[key])
-        partial = list(compress(items, map(fields.__gt__, map(len, map(_FIELDS_SET, items)))))
-        gave = list(map(_FIELDS_SET, partial))
-        fill_left_out(_TIMES_OF[key], list(map(_VALUES, partial)), gave, self.filled)
+        sets = list(map(_FIELDS_SET, items))
+        partial = list(map(len(ITEM_FIELDS[key]).__gt__, map(len, sets)))
+        values = list(map(_VALUES, compress(items, partial)))
+        fill_left_out(_TIMES_OF[key], values, list(compress(sets, partial)), self.filled)
         return items
 
     def _all_filled(self, key: str, found: dict[_K, _M]) -> dict[_K, _M]:

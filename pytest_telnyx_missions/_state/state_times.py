@@ -68,11 +68,13 @@ def fill_left_out(
     A group at a time, each a column at a time in C: the items that gave the same fields, and
     the same of them as null, are filled alike (a document's items, many or few, fall in a few
     such groups, most often one)."""
+    if not items:
+        return
     nullable = [name for name in TIME_FIELDS[kind] if name in _NULLABLE.get(kind, ())]
+    if gave.count(gave[0]) == len(gave):  # one group, unless some give a time as null
+        nullable = [name for name in nullable if name in gave[0]]
     nulls = [list(map(is_, map(itemgetter(name), items), repeat(None))) for name in nullable]
     shapes = list(zip(map(id, gave), *nulls, strict=True))
-    if not shapes:
-        return
     if shapes.count(shapes[0]) == len(shapes):
         _fill_alike(kind, items, gave[0], set(compress(nullable, shapes[0][1:])), filled)
         return
