@@ -71,8 +71,11 @@ def fill_left_out(
     if not items:
         return
     nullable = [name for name in TIME_FIELDS[kind] if name in _NULLABLE.get(kind, ())]
-    if gave.count(gave[0]) == len(gave):  # one group, unless some give a time as null
+    if gave.count(gave[0]) == len(gave):  # one group, unless some give as null what others give
         nullable = [name for name in nullable if name in gave[0]]
+        if not nullable:
+            _fill_alike(kind, items, gave[0], set(), filled)
+            return
     nulls = [list(map(is_, map(itemgetter(name), items), repeat(None))) for name in nullable]
     shapes = list(zip(map(id, gave), *nulls, strict=True))
     if shapes.count(shapes[0]) == len(shapes):
