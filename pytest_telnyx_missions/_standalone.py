@@ -105,6 +105,8 @@ class StandaloneFake:
         self._lock = threading.Lock()
         self.returncode: int | None = None
         """The server's exit status once stopped (``0``: a clean stop)."""
+        self.stderr = ""
+        """What the server wrote on stderr, once stopped (its traceback, if it failed)."""
 
     # -- where it serves -----------------------------------------------------------------------
     @property
@@ -185,6 +187,7 @@ class StandaloneFake:
                     process.wait()
             self.returncode = process.returncode
         if directory is not None:
+            self.stderr = _errors_in(directory)
             shutil.rmtree(directory, ignore_errors=True)
 
     def __enter__(self) -> StandaloneFake:
@@ -227,7 +230,7 @@ class StandaloneFake:
         """What the server printed on stderr; from its error on when it gave one (no usage text)."""
         if self._directory is None:
             return ""
-        text = (self._directory / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+        text = _errors_in(self._directory)
         _, error, after = text.partition(f"{_PROG}: error:")
         return error + after if error else text
 
@@ -235,6 +238,13 @@ class StandaloneFake:
         if not self._ready:
             raise RuntimeError("the StandaloneFake is not serving: start() it first")
         return self._ready
+
+
+def _errors_in(directory: Path) -> str:
+    try:
+        return (directory / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _command_line(options: dict[str, Any], directory: Path | None) -> list[str]:

@@ -379,9 +379,18 @@ def telnyx_missions_process(
 ) -> Iterator[StandaloneFake]:
     """The standalone server in a subprocess, for code under test in other processes: serving
     (its ready file read) before the first test that asks for it, stopped after the session.
-    Shared by the session: reset it through its control API where a test needs fresh state."""
+    Shared by the session: reset it through its control API where a test needs fresh state.
+    A server that did not end cleanly (it crashed, or was killed) is an error at the session's
+    end, with what it printed."""
     with StandaloneFake(**telnyx_missions_process_options) as fake:
         yield fake
+    if fake.returncode != 0:
+        printed = "\n".join(fake.stderr.strip().splitlines()[-20:]) or "nothing"
+        pytest.fail(
+            f"telnyx_missions_process: the standalone fake ended with exit status "
+            f"{fake.returncode}, not 0; it printed on stderr:\n{printed}",
+            pytrace=False,
+        )
 
 
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:

@@ -16,6 +16,7 @@ from pytest_telnyx_missions.live.__main__ import main
 from pytest_telnyx_missions.live._cassette import (
     KeyInArtifact,
     RecordedExchange,
+    cassette_json,
     cassette_path,
     check_no_key,
     mask_exchanges,
@@ -26,6 +27,7 @@ from pytest_telnyx_missions.live._compare import Answer, Sent
 from pytest_telnyx_missions.live._replay import replay
 from pytest_telnyx_missions.live._safety import Artifacts
 
+from .helpers import doc_blocks
 from .live_pairs import pair
 from .live_standin import CANARY_KEY, StandIn, run_live
 from .test_live_mutations import scenario
@@ -345,3 +347,11 @@ def test_every_writer_removes_every_form_of_the_key(form: str, tmp_path: Path) -
         check_no_key(data, odd)
     written = Artifacts(odd).write(tmp_path / "report.json", data).read_bytes()
     assert written == b'{"echoed": "<live key removed>"}'
+
+
+def test_the_docs_cassette_is_one_the_reader_reads_and_the_writer_writes(tmp_path: Path) -> None:
+    [shown] = doc_blocks("Cassettes: record once, replay offline", "json")
+    path = tmp_path / "shown.json"
+    path.write_text(shown, encoding="utf-8")
+    cassette = read_cassette(path)
+    assert cassette_json(cassette.test, cassette.exchanges) == json.loads(shown)

@@ -230,4 +230,23 @@ def test_the_process_fixture_serves_with_the_options_a_conftest_gives(
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=2)  # a clean stop: no error at the session's end
+
+
+def test_a_process_fixture_server_that_died_is_an_error_at_the_sessions_end(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import os
+        import signal
+
+        def test_its_server_is_killed(telnyx_missions_process):
+            os.kill(telnyx_missions_process.pid, signal.SIGKILL)
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*telnyx_missions_process: the standalone fake ended with exit status -9, not 0*"]
+    )

@@ -57,50 +57,51 @@ _SLOTS: dict[str, Callable[[Any, Any], None]] = {
 
 def validated(doc: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Each kind of the document's items, as the store's models: from pydantic's fast pass when
-    it takes the document, else from its full one (raising the ``ValidationError`` that names
-    every problem)."""
+    it takes the document and its items give no field their kind lacks, else from its full one
+    (raising the ``ValidationError`` that names every problem)."""
     if all(type(items) in (list, tuple) for items in doc.values()):  # read twice if need be
         try:
             fields, _, _ = fast_pass().validate_python(doc)
             return _as_models(fields, doc)
-        except ValidationError:
+        except (ValidationError, _UnknownField):
             pass
     return _as_models(dict(DOCUMENT.validate_python(doc)), doc)
 
 
+class _UnknownField(Exception):
+    """An item gives a field its kind lacks (the full pass names it)."""
+
+
 def _as_models(parsed: dict[str, list[Any]], raw: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """The items pydantic made (dicts) as the store's models, each with the fields it gave.
+    """The items pydantic made (dicts) as the store's models, each with the fields it gave;
+    :class:`_UnknownField` if an item gave any other.
 
     Made a step at a time over all of a kind's items, each step in C: what ``construct`` does
     item by item. Items that gave the same fields share one set of them (the models are frozen:
-    pydantic never adds to their sets, and a copy gets a set of its own). (For a list given as
-    another iterable, which pydantic read, the fields given are those without a time left out:
-    the others are taken as given.)"""
+    pydantic never adds to their sets, and a copy gets a set of its own), checked once for all
+    of them. (For a list given as another iterable, which pydantic read, the fields given are
+    those without a time left out: the others are taken as given.)"""
     made = dict(parsed)
     for key, model in ITEM_MODELS.items():
         items, given = parsed[key], raw.get(key)
         if not (isinstance(given, (list, tuple)) and len(given) == len(items)):
             given = [[n for n, v in item.items() if v is not UNSET] for item in items]
-        count, fields = len(items), ITEM_FIELDS[key]
-        models = list(map(object.__new__, repeat(model, count)))
+        names = list(map(tuple, given))
+        shared = dict.fromkeys(names)
+        known = frozenset(ITEM_FIELDS[key])
+        by_content: dict[frozenset[str], set[str]] = {}
+        for names_given in shared:
+            if not known.issuperset(names_given):
+                raise _UnknownField(key)
+            shared[names_given] = by_content.setdefault(frozenset(names_given), set(names_given))
+        models = list(map(object.__new__, repeat(model, len(items))))
         for slot, values in (
             ("__dict__", items),
-            (_FIELDS_SET_NAME, repeat(set(fields), count)),
-            ("__pydantic_extra__", repeat(None, count)),
-            ("__pydantic_private__", repeat(None, count)),
+            (_FIELDS_SET_NAME, map(shared.__getitem__, names)),
+            ("__pydantic_extra__", repeat(None)),
+            ("__pydantic_private__", repeat(None)),
         ):
             deque(map(_SLOTS[slot], models, values), 0)
-        partial = list(map(len(fields).__gt__, map(len, given)))
-        if any(partial):
-            names = list(map(tuple, compress(given, partial)))
-            shared = dict.fromkeys(names)
-            by_content: dict[frozenset[str], set[str]] = {}
-            for names_given in shared:
-                shared[names_given] = by_content.setdefault(
-                    frozenset(names_given), set(names_given)
-                )
-            gave = map(shared.__getitem__, names)
-            deque(map(_SLOTS[_FIELDS_SET_NAME], compress(models, partial), gave), 0)
         made[key] = models
     return made
 

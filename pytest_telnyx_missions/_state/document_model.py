@@ -10,10 +10,11 @@ deeper than the serializer goes (255 levels). Times must carry their offset.
 Ids are checked by :mod:`.documents` (their rules need the whole document), not here.
 
 :func:`fast_pass` is the same pass, quicker for the documents that hold: its free-form values
-are checked by a JSON schema that runs in Rust (``JsonValue`` calls Python for each value). It
-accepts a part of what :data:`DOCUMENT` accepts and makes the same values of it; whatever it
-refuses, even what :data:`DOCUMENT` would take, goes through :data:`DOCUMENT`, whose errors name
-the problems.
+are checked by a JSON schema that runs in Rust (``JsonValue`` calls Python for each value), and
+an item's unknown field is left to the loader, which looks once at each set of fields that items
+give, not at every item. With that check it accepts a part of what :data:`DOCUMENT` accepts and
+makes the same values of it; whatever it refuses, even what :data:`DOCUMENT` would take, goes
+through :data:`DOCUMENT`, whose errors name the problems.
 """
 
 from __future__ import annotations
@@ -290,7 +291,8 @@ def _json_value() -> CoreSchema:
 
 
 def _fast(schema: Any) -> Any:
-    """``schema`` (a part of :data:`DOCUMENT`'s) with the fast JSON values for ``JsonValue``."""
+    """``schema`` (a part of :data:`DOCUMENT`'s) with the fast JSON values for ``JsonValue``,
+    and items that take an unknown field without a word (the loader refuses them)."""
     if isinstance(schema, list):
         return [_fast(part) for part in schema]
     if not isinstance(schema, dict):
@@ -300,7 +302,11 @@ def _fast(schema: Any) -> Any:
         return core_schema.definitions_schema(_fast(schema["schema"]), [_json_value()])
     if kind == "definition-ref":
         return core_schema.definition_reference_schema(_JSON_REF)
-    return {name: _fast(part) for name, part in schema.items()}
+    fast = {name: _fast(part) for name, part in schema.items()}
+    if kind == "typed-dict":  # an unknown field: found by the loader, once for many items
+        fast["extra_behavior"] = "ignore"
+        fast["config"] = {k: v for k, v in fast["config"].items() if k != "extra_fields_behavior"}
+    return fast
 
 
 @functools.cache
