@@ -316,21 +316,25 @@ def test_left_out_times_filled_in_bulk_follow_the_rule_item_by_item(
     ]
     fake = FakeMissions(clock="2026-01-01T00:00:00Z", state=doc)
     done = {"succeeded", "failed", "cancelled"}
-    for model, item in zip(fake.missions, doc["missions"], strict=True):
+    for mission, item in zip(fake.missions, doc["missions"], strict=True):
         expected = _expected(item, ("created_at", "updated_at"), set())
-        assert {n: getattr(model, n) for n in expected} == expected
-    for model, item in zip(fake.runs, doc["runs"], strict=True):
+        assert {n: getattr(mission, n) for n in expected} == expected
+    for run, item in zip(fake.runs, doc["runs"], strict=True):
         never = set() if item["status"] in done else {"finished_at"}
         expected = _expected(item, run_times, never)
-        assert {n: getattr(model, n) for n in expected} == expected, item
+        assert {n: getattr(run, n) for n in expected} == expected, item
     loaded_steps = fake.plan(doc["runs"][0]["run_id"]) if runs else []
-    for model, item in zip(loaded_steps, doc["plan_steps"], strict=True):
-        never = {
-            "started_at": item["status"] not in {"in_progress", "completed", "failed"},
-            "completed_at": item["status"] not in {"completed", "skipped", "failed"},
-        }
-        expected = _expected(item, step_times, {n for n, yes in never.items() if yes})
-        assert {n: getattr(model, n) for n in expected} == expected, item
+    for step, item in zip(loaded_steps, doc["plan_steps"], strict=True):
+        never = (
+            {"started_at"}
+            if item["status"] not in {"in_progress", "completed", "failed"}
+            else set()
+        )
+        never |= (
+            {"completed_at"} if item["status"] not in {"completed", "skipped", "failed"} else set()
+        )
+        expected = _expected(item, step_times, never)
+        assert {n: getattr(step, n) for n in expected} == expected, item
 
 
 # -- a column of ids checked at once says what checking each id says ------------------------
