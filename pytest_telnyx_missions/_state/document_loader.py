@@ -33,7 +33,7 @@ from .document_model import (
 )
 from .path_ids import all_canonical_uuids, all_plain_ids, canonical, path_id
 from .snapshot import ATTACHMENT_KINDS, AttachmentKey
-from .state_times import fill_left_out
+from .state_times import DOCUMENT_KEYS, fill_left_out
 
 __all__ = ["Loader", "construct", "validated"]
 
@@ -329,9 +329,8 @@ class Loader:
         return found
 
 
-_TIMES_OF = {"plan_steps": "steps", "telnyx_agents": "agents"}
-_TIMES_OF.update((key, key) for key in ("missions", "runs", "events"))
-"""Each kind's key in :data:`TIME_FIELDS`."""
+_TIMES_OF = {key: kind for kind, key in DOCUMENT_KEYS.items()}
+"""Each document key's kind in :data:`.state_times.TIME_FIELDS`."""
 
 
 def _column(items: Sequence[Any], name: str) -> list[Any]:

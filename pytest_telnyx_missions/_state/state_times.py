@@ -18,7 +18,14 @@ from .._api.models import (
 )
 from .snapshot import Snapshot
 
-__all__ = ["TIME_FIELDS", "fill_left_out", "latest_time", "times_of", "unreached_times"]
+__all__ = [
+    "DOCUMENT_KEYS",
+    "TIME_FIELDS",
+    "fill_left_out",
+    "latest_time",
+    "times_of",
+    "unreached_times",
+]
 
 TIME_FIELDS: dict[str, tuple[str, ...]] = {
     "missions": ("created_at", "updated_at"),
@@ -27,6 +34,14 @@ TIME_FIELDS: dict[str, tuple[str, ...]] = {
     "steps": ("started_at", "completed_at"),
     "agents": ("created_at",),
 }
+DOCUMENT_KEYS: dict[str, str] = {
+    "missions": "missions",
+    "runs": "runs",
+    "events": "events",
+    "steps": "plan_steps",
+    "agents": "telnyx_agents",
+}
+"""Each kind of :data:`TIME_FIELDS` by its key in a state document."""
 STARTED_STEP_STATUSES = frozenset({"in_progress", "completed", "failed"})
 """A step in these has started (a skipped one never did, though it is finished)."""
 
@@ -120,7 +135,7 @@ _NULLABLE = {kind: frozenset().union(*by_status.values()) for kind, by_status in
 def times_of(snapshot: Snapshot) -> Iterator[tuple[str, int, str, datetime]]:
     """(document key, index, field, time) of every time the snapshot holds."""
     for attribute, names in TIME_FIELDS.items():
-        key = {"steps": "plan_steps", "agents": "telnyx_agents"}.get(attribute, attribute)
+        key = DOCUMENT_KEYS[attribute]
         for index, item in enumerate(getattr(snapshot, attribute)):
             for name in names:
                 moment = getattr(item, name)
