@@ -71,6 +71,8 @@ _UNREACHED: dict[str, dict[str, frozenset[str]]] = {
     "runs": {status: _unreached("runs", status) for status in get_args(RunStatusName)},
     "steps": {status: _unreached("steps", status) for status in get_args(StepStatusName)},
 }
+_NULLABLE = {kind: frozenset().union(*by_status.values()) for kind, by_status in _UNREACHED.items()}
+"""Each kind's times that may be null: those some status never reaches."""
 
 
 def fill_left_out(
@@ -119,17 +121,14 @@ def _fill_alike(
     given = [list(map(itemgetter(n), items)) for n in names if n in gave and n not in null]
     latest = list(map(max, *given)) if len(given) > 1 else given[0] if given else None
     statuses = list(map(itemgetter("status"), items)) if kind in _UNREACHED else []
+    distinct = set(statuses)
     for name in missing:
         values = repeat(filled) if latest is None else latest
         deque(map(dict.__setitem__, items, repeat(name), values), 0)
-        never = {status for status in set(statuses) if name in unreached_times(kind, status)}
+        never = {status for status in distinct if name in unreached_times(kind, status)}
         if never:
             unreached = compress(items, map(never.__contains__, statuses))
             deque(map(dict.__setitem__, unreached, repeat(name), repeat(None)), 0)
-
-
-_NULLABLE = {kind: frozenset().union(*by_status.values()) for kind, by_status in _UNREACHED.items()}
-"""Each kind's times that may be null: those some status never reaches."""
 
 
 def times_of(snapshot: Snapshot) -> Iterator[tuple[str, int, str, datetime]]:
